@@ -1,0 +1,114 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Weir.Broker.Config;
+using Weir.Broker.Dispatch;
+using Weir.Broker.Network;
+
+namespace Weir.Broker;
+
+/// <summary>
+/// The embeddable broker: builds the services, binds the Kafka listeners on Kestrel and runs until
+/// stopped. `weir start` and the in-process test fixture both use it. A listener asked for port 0
+/// gets an ephemeral port, and the broker advertises the port it really bound.
+/// </summary>
+public sealed class BrokerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private BrokerHost(WebApplication app, BrokerConfig config, IReadOnlyList<IPEndPoint> bound)
+    {
+        _app = app;
+        Config = config;
+        BoundEndPoints = bound;
+    }
+
+    public BrokerConfig Config { get; }
+
+    /// <summary>Where the Kafka listeners are bound, in the order of <see cref="BrokerConfig.ClientListeners"/>.</summary>
+    public IReadOnlyList<IPEndPoint> BoundEndPoints { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<BrokerHost> StartAsync(BrokerConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        logging?.Invoke(builder.Logging);
+        var listenOptions = new List<ListenOptions>();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var listener in config.ClientListeners)
+            {
+                kestrel.Listen(ResolveBindAddress(listener), options =>
+                {
+                    options.UseConnectionHandler<KafkaConnectionHandler>();
+                    listenOptions.Add(options);
+                });
+            }
+        });
+        BrokerServices.Add(builder.Services, config);
+        var app = builder.Build();
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var bound = new List<IPEndPoint>();
+        foreach (var options in listenOptions)
+        {
+            bound.Add(options.IPEndPoint ?? throw new InvalidOperationException("Kafka listener is not an IP endpoint."));
+        }
+
+        var host = new BrokerHost(app, config, bound);
+        app.Services.GetRequiredService<BrokerRuntime>().OnListenersBound(bound);
+        return host;
+    }
+
+    /// <summary>Runs until Ctrl-C / SIGTERM, then shuts down cleanly.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static IPEndPoint ResolveBindAddress(Listener listener)
+    {
+        if (listener.Host is "" or "0.0.0.0")
+        {
+            return new IPEndPoint(IPAddress.Any, listener.Port);
+        }
+
+        if (listener.Host is "::")
+        {
+            return new IPEndPoint(IPAddress.IPv6Any, listener.Port);
+        }
+
+        if (IPAddress.TryParse(listener.Host, out var ip))
+        {
+            return new IPEndPoint(ip, listener.Port);
+        }
+
+        // localhost and other names: the first IPv4 address they resolve to, as clients will connect there.
+        var addresses = Dns.GetHostAddresses(listener.Host);
+        foreach (var address in addresses)
+        {
+            if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                return new IPEndPoint(address, listener.Port);
+            }
+        }
+
+        return new IPEndPoint(addresses.Length > 0 ? addresses[0] : IPAddress.Loopback, listener.Port);
+    }
+}

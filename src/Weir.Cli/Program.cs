@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Weir.Cli;
+
+var root = new RootCommand("Weir: a Kafka-compatible event streaming platform in one binary.");
+root.Subcommands.Add(StartCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
