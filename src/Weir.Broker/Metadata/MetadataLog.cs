@@ -1,0 +1,96 @@
+using System.Buffers;
+using Weir.Protocol;
+using Weir.Protocol.Compression;
+using Weir.Protocol.Records;
+using Weir.Storage;
+using Weir.Storage.Log;
+
+namespace Weir.Broker.Metadata;
+
+/// <summary>
+/// The cluster metadata log, <c>__cluster_metadata-0</c>, as a one-voter quorum keeps it: each
+/// controller decision is one batch of framed metadata records, flushed before it is applied, and
+/// the image is rebuilt by replaying the log at startup. Clustering replicates this same log.
+/// </summary>
+public sealed class MetadataLog
+{
+    public static readonly TopicPartition Partition = new("__cluster_metadata", 0);
+
+    private readonly PartitionLog _log;
+    private readonly TimeProvider _time;
+
+    public MetadataLog(PartitionLog log, TimeProvider time)
+    {
+        _log = log;
+        _time = time;
+    }
+
+    public long EndOffset => _log.LogEndOffset;
+
+    /// <summary>Appends one decision atomically (one batch) and makes it durable; returns the last offset.</summary>
+    public long Append(IReadOnlyList<(IKafkaMessage Record, short Type, short Version)> records, int leaderEpoch)
+    {
+        using var builder = new RecordBatchBuilder();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (record, type, version) in records)
+        {
+            builder.Append(now, null, MetadataRecordSerde.Serialize(record, type, version));
+        }
+
+        using var buffer = new PooledBufferWriter();
+        builder.Build(buffer);
+        var result = _log.Append(buffer.WrittenMemory.Span.ToArray(), leaderEpoch);
+        if (result.Error != LogError.None)
+        {
+            throw new InvalidOperationException($"Metadata log append failed: {result.Error}.");
+        }
+
+        _log.Flush();
+        _log.UpdateHighWatermark(_log.LogEndOffset);
+        return result.LastOffset;
+    }
+
+    /// <summary>Replays every record from the start, calling <paramref name="apply"/> with its offset.</summary>
+    public void Replay(Action<IKafkaMessage, long> apply)
+    {
+        _log.UpdateHighWatermark(_log.LogEndOffset);
+        var offset = _log.LogStartOffset;
+        while (offset < _log.LogEndOffset)
+        {
+            var slice = _log.Read(offset, 1 << 20, _log.LogEndOffset, minOneBatch: true);
+            if (slice.Error != LogError.None || slice.IsEmpty)
+            {
+                break;
+            }
+
+            var bytes = slice.ToArray();
+            var batches = new RecordBatchEnumerator(bytes);
+            while (batches.MoveNext())
+            {
+                var batch = batches.Current;
+                var header = new RecordBatchHeader(batch);
+                if (header.LastOffset < offset)
+                {
+                    continue;
+                }
+
+                using var records = RecordBatch.ReadRecords(batch);
+                foreach (var record in records)
+                {
+                    if (record.Offset < offset || record.IsValueNull)
+                    {
+                        continue;
+                    }
+
+                    var message = MetadataRecordSerde.Deserialize(record.Value);
+                    if (message is not null)
+                    {
+                        apply(message, record.Offset);
+                    }
+                }
+
+                offset = header.LastOffset + 1;
+            }
+        }
+    }
+}
