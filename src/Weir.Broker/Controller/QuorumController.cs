@@ -1,0 +1,351 @@
+using Weir.Broker.Config;
+using Weir.Broker.Metadata;
+using Weir.Protocol;
+using Weir.Protocol.Metadata;
+
+namespace Weir.Broker.Controller;
+
+/// <summary>
+/// The single-voter KRaft controller: every cluster change is validated here, written to the
+/// metadata log as records, and only then applied to the image that the broker serves from.
+/// Changes are serialized by one lock; readers take <see cref="Image"/> without locking.
+/// </summary>
+public sealed class QuorumController
+{
+    private const short PartitionRecordVersion = 0;
+    private const int ProducerIdBlockSize = 1000;
+
+    private readonly MetadataLog _log;
+    private readonly BrokerConfig _config;
+    private readonly Lock _lock = new();
+    private MetadataImage _image;
+    private long _nextProducerId;
+    private long _producerIdBlockEnd;
+
+    public QuorumController(MetadataLog log, BrokerConfig config, string clusterId)
+    {
+        _log = log;
+        _config = config;
+        var image = MetadataImage.Empty(clusterId);
+        log.Replay((record, offset) => image = MetadataDelta.Apply(image, record, offset));
+        _image = image;
+        _nextProducerId = _producerIdBlockEnd = image.NextProducerId;
+    }
+
+    /// <summary>Raised after each applied change with the new image (on the changing thread).</summary>
+    public event Action<MetadataImage>? ImagePublished;
+
+    public MetadataImage Image => Volatile.Read(ref _image);
+
+    public int NodeId => _config.NodeId;
+
+    /// <summary>Registers (or re-registers, when its endpoint changed) this broker.</summary>
+    public void RegisterBroker(string host, int port)
+    {
+        lock (_lock)
+        {
+            if (_image.Brokers.TryGetValue(_config.NodeId, out var existing) && existing.Host == host && existing.Port == port && !existing.Fenced)
+            {
+                return;
+            }
+
+            var record = new RegisterBrokerRecord
+            {
+                BrokerId = _config.NodeId,
+                IncarnationId = Guid.NewGuid(),
+                BrokerEpoch = _image.Offset + 1,
+                Fenced = false,
+                EndPoints =
+                [
+                    new RegisterBrokerRecord.BrokerEndpoint { Name = _config.ClientListeners[0].Name, Host = host, Port = (ushort)port, SecurityProtocol = 0 },
+                ],
+            };
+            CommitLocked([(record, RegisterBrokerRecord.RecordType, 0)]);
+        }
+    }
+
+    public TopicCreationResult CreateTopic(TopicCreation creation, bool validateOnly)
+    {
+        lock (_lock)
+        {
+            var image = _image;
+            var check = ValidateCreation(image, creation, out var assignments);
+            if (check is not null)
+            {
+                return check;
+            }
+
+            var replicationFactor = (short)assignments[0].Length;
+            if (validateOnly)
+            {
+                return new TopicCreationResult(ErrorCode.None, null, Guid.Empty, assignments.Count, replicationFactor);
+            }
+
+            var topicId = Guid.NewGuid();
+            var records = new List<(IKafkaMessage, short, short)>
+            {
+                (new TopicRecord { Name = creation.Name, TopicId = topicId }, TopicRecord.RecordType, 0),
+            };
+            foreach (var (name, value) in creation.Configs)
+            {
+                if (value is not null)
+                {
+                    records.Add((new ConfigRecord { ResourceType = (sbyte)ConfigResourceKind.Topic, ResourceName = creation.Name, Name = name, Value = value }, ConfigRecord.RecordType, 0));
+                }
+            }
+
+            for (var p = 0; p < assignments.Count; p++)
+            {
+                records.Add((PartitionRecordFor(topicId, p, assignments[p]), PartitionRecord.RecordType, PartitionRecordVersion));
+            }
+
+            CommitLocked(records);
+            return new TopicCreationResult(ErrorCode.None, null, topicId, assignments.Count, replicationFactor);
+        }
+    }
+
+    public (ErrorCode Error, string? Message) DeleteTopic(Guid topicId)
+    {
+        lock (_lock)
+        {
+            if (!_config.DeleteTopicEnable)
+            {
+                return (ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled (delete.topic.enable=false).");
+            }
+
+            if (!_image.TopicsById.ContainsKey(topicId))
+            {
+                return (ErrorCode.UnknownTopicId, "This topic id does not exist.");
+            }
+
+            CommitLocked([(new RemoveTopicRecord { TopicId = topicId }, RemoveTopicRecord.RecordType, 0)]);
+            return (ErrorCode.None, null);
+        }
+    }
+
+    /// <summary>Adds partitions up to <paramref name="totalCount"/>.</summary>
+    public (ErrorCode Error, string? Message) CreatePartitions(string topic, int totalCount, IReadOnlyList<int[]>? assignments, bool validateOnly)
+    {
+        lock (_lock)
+        {
+            if (!_image.TopicsByName.TryGetValue(topic, out var existing))
+            {
+                return (ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
+            }
+
+            var current = existing.Partitions.Length;
+            if (totalCount <= current)
+            {
+                return (ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, which is higher than the requested {totalCount}.");
+            }
+
+            var rf = existing.Partitions[0].Replicas.Length;
+            var add = totalCount - current;
+            if (assignments is not null && assignments.Count != add)
+            {
+                return (ErrorCode.InvalidReplicaAssignment, $"Increasing the number of partitions by {add} but {assignments.Count} assignments provided.");
+            }
+
+            var records = new List<(IKafkaMessage, short, short)>();
+            for (var i = 0; i < add; i++)
+            {
+                var replicas = assignments?[i] ?? DefaultReplicas(current + i, rf);
+                var error = CheckReplicas(replicas);
+                if (error is not null)
+                {
+                    return (ErrorCode.InvalidReplicaAssignment, error);
+                }
+
+                records.Add((PartitionRecordFor(existing.Id, current + i, replicas), PartitionRecord.RecordType, PartitionRecordVersion));
+            }
+
+            if (!validateOnly)
+            {
+                CommitLocked(records);
+            }
+
+            return (ErrorCode.None, null);
+        }
+    }
+
+    /// <summary>Sets (value) or removes (null) configs of one resource, atomically.</summary>
+    public void AlterConfigs(ConfigResourceKind kind, string resource, IReadOnlyList<(string Name, string? Value)> changes)
+    {
+        lock (_lock)
+        {
+            var records = new List<(IKafkaMessage, short, short)>();
+            foreach (var (name, value) in changes)
+            {
+                records.Add((new ConfigRecord { ResourceType = (sbyte)kind, ResourceName = resource, Name = name, Value = value }, ConfigRecord.RecordType, 0));
+            }
+
+            if (records.Count > 0)
+            {
+                CommitLocked(records);
+            }
+        }
+    }
+
+    /// <summary>Hands out producer ids in blocks recorded in the log, so ids are never reused after a restart.</summary>
+    public long AllocateProducerId()
+    {
+        lock (_lock)
+        {
+            if (_nextProducerId >= _producerIdBlockEnd)
+            {
+                var end = _image.NextProducerId + ProducerIdBlockSize;
+                CommitLocked([(new ProducerIdsRecord { BrokerId = _config.NodeId, BrokerEpoch = 0, NextProducerId = end }, ProducerIdsRecord.RecordType, 0)]);
+                _nextProducerId = end - ProducerIdBlockSize;
+                _producerIdBlockEnd = end;
+            }
+
+            return _nextProducerId++;
+        }
+    }
+
+    private TopicCreationResult? ValidateCreation(MetadataImage image, TopicCreation creation, out List<int[]> assignments)
+    {
+        assignments = [];
+        var nameError = TopicNames.Validate(creation.Name);
+        if (nameError is not null)
+        {
+            return Fail(ErrorCode.InvalidTopicException, nameError);
+        }
+
+        if (image.TopicsByName.ContainsKey(creation.Name))
+        {
+            return Fail(ErrorCode.TopicAlreadyExists, $"Topic '{creation.Name}' already exists.");
+        }
+
+        foreach (var (name, value) in creation.Configs)
+        {
+            if (!TopicConfigs.TryGet(name, out var def, out _))
+            {
+                return Fail(ErrorCode.InvalidConfig, $"Unknown topic config name: {name}");
+            }
+
+            var error = value is null ? null : def.Check(value);
+            if (error is not null)
+            {
+                return Fail(ErrorCode.InvalidConfig, $"Invalid value {value} for configuration {name}: {error}");
+            }
+        }
+
+        if (creation.Assignments is { Count: > 0 })
+        {
+            if (creation.NumPartitions != -1 || creation.ReplicationFactor != -1)
+            {
+                return Fail(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            }
+
+            foreach (var replicas in creation.Assignments)
+            {
+                var error = CheckReplicas(replicas);
+                if (error is not null)
+                {
+                    return Fail(ErrorCode.InvalidReplicaAssignment, error);
+                }
+            }
+
+            assignments = [.. creation.Assignments];
+            return null;
+        }
+
+        var partitions = creation.NumPartitions == -1 ? _config.NumPartitions : creation.NumPartitions;
+        if (partitions <= 0)
+        {
+            return Fail(ErrorCode.InvalidPartitions, "Number of partitions must be larger than 0.");
+        }
+
+        var rf = creation.ReplicationFactor == -1 ? _config.DefaultReplicationFactor : creation.ReplicationFactor;
+        if (rf <= 0)
+        {
+            return Fail(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0.");
+        }
+
+        var live = image.Brokers.Count;
+        if (rf > live)
+        {
+            return Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {live} broker(s) are registered.");
+        }
+
+        for (var p = 0; p < partitions; p++)
+        {
+            assignments.Add(DefaultReplicas(p, rf));
+        }
+
+        return null;
+
+        static TopicCreationResult Fail(ErrorCode code, string message) => new(code, message, Guid.Empty, -1, -1);
+    }
+
+    /// <summary>Auto-created topics use the broker defaults, capped at the brokers there are (as a one-node quick start expects).</summary>
+    public TopicCreationResult AutoCreateTopic(string name, int partitions = -1)
+    {
+        var rf = (short)Math.Min(_config.DefaultReplicationFactor, Math.Max(1, Image.Brokers.Count));
+        return CreateTopic(new TopicCreation(name, partitions == -1 ? _config.NumPartitions : partitions, rf, null, new Dictionary<string, string?>()), validateOnly: false);
+    }
+
+    private string? CheckReplicas(int[] replicas)
+    {
+        if (replicas.Length == 0)
+        {
+            return "A partition needs at least one replica.";
+        }
+
+        for (var i = 0; i < replicas.Length; i++)
+        {
+            if (!_image.Brokers.ContainsKey(replicas[i]))
+            {
+                return $"Broker {replicas[i]} in the replica assignment is not registered.";
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (replicas[j] == replicas[i])
+                {
+                    return $"Duplicate broker {replicas[i]} in the replica assignment.";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private int[] DefaultReplicas(int partition, int rf)
+    {
+        var brokers = _image.Brokers.Keys.Order().ToArray();
+        var replicas = new int[rf];
+        for (var i = 0; i < rf; i++)
+        {
+            replicas[i] = brokers[(partition + i) % brokers.Length];
+        }
+
+        return replicas;
+    }
+
+    private static PartitionRecord PartitionRecordFor(Guid topicId, int partition, int[] replicas) => new()
+    {
+        TopicId = topicId,
+        PartitionId = partition,
+        Replicas = [.. replicas],
+        Isr = [.. replicas],
+        Leader = replicas[0],
+        LeaderEpoch = 0,
+        PartitionEpoch = 0,
+    };
+
+    private void CommitLocked(IReadOnlyList<(IKafkaMessage Record, short Type, short Version)> records)
+    {
+        var last = _log.Append(records, leaderEpoch: 0);
+        var image = _image;
+        var offset = last - records.Count + 1;
+        foreach (var (record, _, _) in records)
+        {
+            image = MetadataDelta.Apply(image, record, offset++);
+        }
+
+        Volatile.Write(ref _image, image);
+        ImagePublished?.Invoke(image);
+    }
+}

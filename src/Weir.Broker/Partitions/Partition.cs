@@ -1,0 +1,28 @@
+using Weir.Storage;
+using Weir.Storage.Log;
+
+namespace Weir.Broker.Partitions;
+
+/// <summary>One partition this broker hosts: its log and its place in the metadata (epoch, replicas).</summary>
+public sealed class Partition(TopicPartition topicPartition, Guid topicId, PartitionLog log)
+{
+    public TopicPartition TopicPartition { get; } = topicPartition;
+
+    public Guid TopicId { get; } = topicId;
+
+    public PartitionLog Log { get; } = log;
+
+    public int LeaderEpoch { get; set; }
+
+    public int Leader { get; set; }
+
+    public int[] Replicas { get; set; } = [];
+
+    public int[] Isr { get; set; } = [];
+
+    /// <summary>Idempotent producer state: sequence checks and duplicate detection.</summary>
+    public ProducerStateTable Producers { get; } = new();
+
+    /// <summary>Serializes appends so sequence checks and offset assignment agree.</summary>
+    public Lock AppendLock { get; } = new();
+}
