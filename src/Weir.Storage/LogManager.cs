@@ -1,0 +1,315 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Weir.Storage.Checkpoints;
+using Weir.Storage.Log;
+
+namespace Weir.Storage;
+
+/// <summary>
+/// Owns the log dirs (Kafka's <c>LogManager</c>): identity in <c>meta.properties</c>, the clean-shutdown
+/// marker, the per-dir checkpoint files, creating, loading and deleting partition logs, and the periodic
+/// retention and flush passes the broker drives with timers.
+/// </summary>
+public sealed class LogManager : IDisposable
+{
+    public const string CleanShutdownFileName = ".kafka_cleanshutdown";
+    public const string DeleteDirSuffix = "-delete";
+    public const string FutureDirSuffix = "-future";
+    public const string StrayDirSuffix = "-stray";
+
+    private readonly LogManagerOptions _options;
+    private readonly ConcurrentDictionary<TopicPartition, (PartitionLog Log, string LogDir)> _logs = new();
+    private readonly Dictionary<string, string> _directoryIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _hadCleanShutdown = new(StringComparer.Ordinal);
+    private readonly Lock _createLock = new();
+    private bool _shutdown;
+
+    private LogManager(LogManagerOptions options)
+    {
+        _options = options;
+        LogDirs = [.. options.LogDirs.Select(Path.GetFullPath)];
+    }
+
+    public IReadOnlyList<string> LogDirs { get; }
+
+    /// <summary>True when every log dir had the clean-shutdown marker at startup.</summary>
+    public bool HadCleanShutdown => _hadCleanShutdown.Values.All(v => v);
+
+    /// <summary>The logs currently open.</summary>
+    public IReadOnlyCollection<PartitionLog> AllLogs => [.. _logs.Values.Select(v => v.Log)];
+
+    /// <summary>directory.id of a log dir, from its meta.properties.</summary>
+    public string DirectoryId(string logDir) => _directoryIds[Path.GetFullPath(logDir)];
+
+    /// <summary>
+    /// Opens every log dir: checks or writes meta.properties (refusing a different cluster or node id),
+    /// consumes the clean-shutdown marker, removes directories left mid-deletion and loads every partition.
+    /// </summary>
+    /// <exception cref="InvalidDataException">meta.properties disagrees with this node, or a partition is in two dirs.</exception>
+    public static LogManager Open(LogManagerOptions options)
+    {
+        if (options.LogDirs.Count == 0)
+        {
+            throw new ArgumentException("At least one log dir is needed.", nameof(options));
+        }
+
+        var manager = new LogManager(options);
+        try
+        {
+            foreach (var dir in manager.LogDirs)
+            {
+                manager.LoadDir(dir);
+            }
+        }
+        catch
+        {
+            foreach (var (log, _) in manager._logs.Values)
+            {
+                log.Dispose();
+            }
+
+            throw;
+        }
+
+        return manager;
+    }
+
+    private void LoadDir(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var meta = MetaProperties.Read(dir);
+        if (meta is null)
+        {
+            meta = new MetaProperties(1, _options.ClusterId, _options.NodeId, KafkaUuid.NewRandom());
+            meta.Write(dir);
+        }
+        else if (meta.ClusterId != _options.ClusterId || meta.NodeId != _options.NodeId)
+        {
+            throw new InvalidDataException(
+                $"{Path.Combine(dir, MetaProperties.FileName)} belongs to cluster {meta.ClusterId} node {meta.NodeId}, not cluster {_options.ClusterId} node {_options.NodeId}.");
+        }
+        else if (_directoryIds.ContainsValue(meta.DirectoryId))
+        {
+            throw new InvalidDataException($"{dir} has the same directory.id as another log dir.");
+        }
+
+        _directoryIds[dir] = meta.DirectoryId;
+
+        // Consumed at once: a crash while loading must count as unclean next time (KAFKA-10471).
+        var marker = Path.Combine(dir, CleanShutdownFileName);
+        var clean = File.Exists(marker);
+        File.Delete(marker);
+        _hadCleanShutdown[dir] = clean;
+
+        var recoveryPoints = ReadCheckpointOrEmpty(Path.Combine(dir, OffsetCheckpointFile.RecoveryPointFileName));
+        var logStartOffsets = ReadCheckpointOrEmpty(Path.Combine(dir, OffsetCheckpointFile.LogStartOffsetFileName));
+        var highWatermarks = ReadCheckpointOrEmpty(Path.Combine(dir, OffsetCheckpointFile.ReplicationOffsetFileName));
+        foreach (var sub in Directory.EnumerateDirectories(dir))
+        {
+            var name = Path.GetFileName(sub);
+            if (name.EndsWith(DeleteDirSuffix, StringComparison.Ordinal))
+            {
+                Directory.Delete(sub, recursive: true);
+                continue;
+            }
+
+            if (!TryParseDirName(name, out var tp))
+            {
+                continue; // -future/-stray replicas and foreign directories are left alone
+            }
+
+            var options = new PartitionLogOptions
+            {
+                Validator = _options.Validator,
+                Time = _options.Time,
+                HadCleanShutdown = clean,
+                RecoveryPoint = recoveryPoints.GetValueOrDefault(tp),
+                LogStartOffset = logStartOffsets.GetValueOrDefault(tp),
+                HighWatermark = highWatermarks.GetValueOrDefault(tp),
+            };
+            var log = PartitionLog.Open(sub, tp, ConfigFor(tp.Topic), options);
+            if (!_logs.TryAdd(tp, (log, dir)))
+            {
+                log.Dispose();
+                throw new InvalidDataException($"Partition {tp} is in more than one log dir.");
+            }
+        }
+    }
+
+    private static Dictionary<TopicPartition, long> ReadCheckpointOrEmpty(string path)
+    {
+        try
+        {
+            return OffsetCheckpointFile.Read(path);
+        }
+        catch (InvalidDataException)
+        {
+            // Kafka falls back too: recovery point 0 (full recovery), log start at the first segment.
+            return [];
+        }
+    }
+
+    private LogConfig ConfigFor(string topic) => _options.TopicConfig?.Invoke(topic) ?? _options.DefaultConfig;
+
+    /// <summary>Parses <c>topic-partition</c>; false for names with a <c>.suffix</c> (future, stray, delete) or no partition.</summary>
+    public static bool TryParseDirName(string name, out TopicPartition topicPartition)
+    {
+        topicPartition = default;
+        var dash = name.LastIndexOf('-');
+        if (dash <= 0 || dash == name.Length - 1
+            || !int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
+        {
+            return false;
+        }
+
+        topicPartition = new TopicPartition(name[..dash], partition);
+        return true;
+    }
+
+    public PartitionLog? GetLog(TopicPartition topicPartition) =>
+        _logs.TryGetValue(topicPartition, out var entry) ? entry.Log : null;
+
+    /// <summary>Returns the partition's log, creating an empty one in the least-loaded log dir if needed.</summary>
+    public PartitionLog GetOrCreateLog(TopicPartition topicPartition, LogConfig? config = null)
+    {
+        if (_logs.TryGetValue(topicPartition, out var existing))
+        {
+            return existing.Log;
+        }
+
+        lock (_createLock)
+        {
+            ObjectDisposedException.ThrowIf(_shutdown, this);
+            if (_logs.TryGetValue(topicPartition, out existing))
+            {
+                return existing.Log;
+            }
+
+            var dir = LogDirs.MinBy(d => _logs.Values.Count(v => v.LogDir == d))!;
+            var options = new PartitionLogOptions { Validator = _options.Validator, Time = _options.Time, HadCleanShutdown = true };
+            var log = PartitionLog.Open(Path.Combine(dir, topicPartition.DirectoryName), topicPartition, config ?? ConfigFor(topicPartition.Topic), options);
+            _logs[topicPartition] = (log, dir);
+            return log;
+        }
+    }
+
+    /// <summary>
+    /// Deletes a partition's log: closes it, renames the directory to <c>topic-p.&lt;uuid&gt;-delete</c> (so a
+    /// crash leaves it recognisably dead) and removes it. Kafka waits file.delete.delay.ms first; Weir removes at once.
+    /// </summary>
+    public bool DeleteLog(TopicPartition topicPartition)
+    {
+        lock (_createLock)
+        {
+            if (!_logs.TryRemove(topicPartition, out var entry))
+            {
+                return false;
+            }
+
+            entry.Log.Dispose();
+            var deleted = Path.Combine(entry.LogDir, $"{topicPartition.DirectoryName}.{Guid.NewGuid():N}{DeleteDirSuffix}");
+            Directory.Move(entry.Log.Directory, deleted);
+            Directory.Delete(deleted, recursive: true);
+            return true;
+        }
+    }
+
+    /// <summary>Deletes every partition of <paramref name="topic"/>; returns how many.</summary>
+    public int DeleteTopic(string topic)
+    {
+        var count = 0;
+        foreach (var tp in _logs.Keys)
+        {
+            if (tp.Topic == topic && DeleteLog(tp))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>One retention pass over every log; returns the number of segments deleted.</summary>
+    public int RunRetention(long nowMs)
+    {
+        var deleted = 0;
+        foreach (var (log, _) in _logs.Values)
+        {
+            deleted += log.RunRetention(nowMs);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>fsyncs logs whose flush.ms has passed since their last flush (Kafka's <c>flushDirtyLogs</c>).</summary>
+    public void FlushDirtyLogs(long nowMs)
+    {
+        foreach (var (log, _) in _logs.Values)
+        {
+            if (log.Config.FlushMs != long.MaxValue && nowMs - log.LastFlushTimeMs >= log.Config.FlushMs)
+            {
+                log.Flush();
+            }
+        }
+    }
+
+    /// <summary>Writes <c>recovery-point-offset-checkpoint</c> and <c>log-start-offset-checkpoint</c> in every dir.</summary>
+    public void CheckpointLogOffsets()
+    {
+        WriteCheckpoint(OffsetCheckpointFile.RecoveryPointFileName, log => log.RecoveryPoint);
+        WriteCheckpoint(OffsetCheckpointFile.LogStartOffsetFileName, log => log.LogStartOffset);
+    }
+
+    /// <summary>Writes <c>replication-offset-checkpoint</c> (high watermarks) in every dir.</summary>
+    public void CheckpointHighWatermarks() =>
+        WriteCheckpoint(OffsetCheckpointFile.ReplicationOffsetFileName, log => log.HighWatermark);
+
+    private void WriteCheckpoint(string fileName, Func<PartitionLog, long> offsetOf)
+    {
+        foreach (var dir in LogDirs)
+        {
+            var offsets = new Dictionary<TopicPartition, long>();
+            foreach (var (tp, (log, logDir)) in _logs)
+            {
+                if (logDir == dir)
+                {
+                    offsets[tp] = offsetOf(log);
+                }
+            }
+
+            OffsetCheckpointFile.Write(Path.Combine(dir, fileName), offsets);
+        }
+    }
+
+    /// <summary>
+    /// Clean shutdown: closes every log (fsync, final index entries, trimmed indexes), writes the
+    /// checkpoints and only then the clean-shutdown marker, so a crash before it means recovery.
+    /// </summary>
+    public void Shutdown()
+    {
+        lock (_createLock)
+        {
+            if (_shutdown)
+            {
+                return;
+            }
+
+            _shutdown = true;
+        }
+
+        foreach (var (log, _) in _logs.Values)
+        {
+            log.Close();
+        }
+
+        CheckpointLogOffsets();
+        CheckpointHighWatermarks();
+        foreach (var dir in LogDirs)
+        {
+            CheckpointFile.WriteAtomically(Path.Combine(dir, CleanShutdownFileName), Encoding.UTF8.GetBytes("{\"version\":0,\"brokerEpoch\":-1}"));
+        }
+    }
+
+    public void Dispose() => Shutdown();
+}
