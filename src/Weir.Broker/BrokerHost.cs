@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Weir.Broker.Config;
-using Weir.Broker.Dispatch;
 using Weir.Broker.Network;
 
 namespace Weir.Broker;

@@ -18,6 +18,8 @@ public abstract class ApiHandler<TRequest, TResponse> : IApiHandler
 
     public abstract short MaxVersion { get; }
 
+    public virtual short AdvertisedMinVersion => MinVersion;
+
     public async ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, CancellationToken cancellationToken)
     {
         var request = Decode(context);

@@ -1,4 +1,3 @@
-using Weir.Protocol;
 
 namespace Weir.Broker.Dispatch;
 

@@ -14,5 +14,8 @@ public interface IApiHandler
 
     short MaxVersion { get; }
 
+    /// <summary>The lowest version ApiVersions advertises; below <see cref="MinVersion"/> only where Kafka does so too (Produce).</summary>
+    short AdvertisedMinVersion { get; }
+
     ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, CancellationToken cancellationToken);
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Weir.Protocol;
 using Weir.Protocol.Compression;
 using Weir.Protocol.Records;

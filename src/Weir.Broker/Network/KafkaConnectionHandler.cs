@@ -71,6 +71,11 @@ public sealed partial class KafkaConnectionHandler(
         catch (IOException)
         {
         }
+        catch (Exception ex)
+        {
+            // A bug while serving one request costs that connection only; the broker stays up.
+            LogFailed(logger, client.Id, ex);
+        }
         finally
         {
             await input.CompleteAsync().ConfigureAwait(false);
@@ -113,6 +118,9 @@ public sealed partial class KafkaConnectionHandler(
         buffer = buffer.Slice(frame.End);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Closing connection {ConnectionId} after an internal error")]
+    private static partial void LogFailed(ILogger logger, string connectionId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Closing connection {ConnectionId} from {Remote}: {Reason}")]
     private static partial void LogMalformed(ILogger logger, string connectionId, string? remote, string reason);

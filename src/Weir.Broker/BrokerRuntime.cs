@@ -1,0 +1,102 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Weir.Broker.Config;
+using Weir.Broker.Controller;
+using Weir.Broker.Metadata;
+using Weir.Broker.Partitions;
+using Weir.Storage;
+
+namespace Weir.Broker;
+
+/// <summary>
+/// The broker's state, composed once at startup: the logs on disk, the metadata log and the
+/// controller that owns it, and the partitions this node hosts. Shut down cleanly on dispose.
+/// </summary>
+public sealed partial class BrokerRuntime : IDisposable
+{
+    private readonly ILogger<BrokerRuntime> _logger;
+    private readonly Timer _housekeeping;
+
+    public BrokerRuntime(BrokerConfig config, ILogger<BrokerRuntime> logger, TimeProvider time)
+    {
+        _logger = logger;
+        Config = config;
+        Time = time;
+        ClusterId = ResolveClusterId(config);
+        Logs = LogManager.Open(new LogManagerOptions
+        {
+            LogDirs = config.LogDirs,
+            ClusterId = ClusterId,
+            NodeId = config.NodeId,
+            Validator = BatchValidator.Instance,
+            DefaultConfig = LogConfigs.BrokerDefaults(config),
+            Time = time,
+        });
+        var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition), time);
+        Controller = new QuorumController(metadataLog, config, ClusterId);
+        Replicas = new ReplicaManager(Logs, config);
+        Replicas.Apply(Controller.Image);
+        Controller.ImagePublished += Replicas.Apply;
+        var interval = TimeSpan.FromMilliseconds(Math.Min(config.LogRetentionCheckIntervalMs, 30_000));
+        _housekeeping = new Timer(_ => Housekeeping(), null, interval, interval);
+    }
+
+    public BrokerConfig Config { get; }
+
+    public TimeProvider Time { get; }
+
+    public string ClusterId { get; }
+
+    public LogManager Logs { get; }
+
+    public QuorumController Controller { get; }
+
+    public ReplicaManager Replicas { get; }
+
+    /// <summary>Registers this broker with the endpoint clients should use, now that the port is known.</summary>
+    public void OnListenersBound(IReadOnlyList<IPEndPoint> bound)
+    {
+        var advertised = Config.AdvertisedListeners[0];
+        var port = advertised.Port == 0 ? bound[0].Port : advertised.Port;
+        Controller.RegisterBroker(advertised.Host, port);
+    }
+
+    public void Dispose()
+    {
+        _housekeeping.Dispose();
+        Logs.Shutdown();
+    }
+
+    private void Housekeeping()
+    {
+        try
+        {
+            var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+            Logs.RunRetention(now);
+            Logs.FlushDirtyLogs(now);
+            Logs.CheckpointLogOffsets();
+            Logs.CheckpointHighWatermarks();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            LogHousekeepingFailed(_logger, ex.Message);
+        }
+    }
+
+    private static string ResolveClusterId(BrokerConfig config)
+    {
+        foreach (var dir in config.LogDirs)
+        {
+            var meta = MetaProperties.Read(dir);
+            if (meta is not null)
+            {
+                return meta.ClusterId;
+            }
+        }
+
+        return config.ClusterId ?? KafkaUuid.NewRandom();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log housekeeping failed: {Reason}")]
+    private static partial void LogHousekeepingFailed(ILogger logger, string reason);
+}

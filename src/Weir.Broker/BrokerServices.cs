@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Weir.Broker.Config;
+using Weir.Broker.Dispatch;
+using Weir.Broker.Handlers;
+using Weir.Broker.Network;
+
+namespace Weir.Broker;
+
+/// <summary>Registers the broker's services and every API handler.</summary>
+public static class BrokerServices
+{
+    public static void Add(IServiceCollection services, BrokerConfig config)
+    {
+        services.AddSingleton(config);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<BrokerRuntime>();
+        services.AddSingleton<IApiHandler, ProduceHandler>();
+        services.AddSingleton<IApiHandler, FetchHandler>();
+        services.AddSingleton<IApiHandler, ListOffsetsHandler>();
+        services.AddSingleton<IApiHandler, MetadataHandler>();
+        services.AddSingleton<IApiHandler, ApiVersionsHandler>();
+        services.AddSingleton<IApiHandler, CreateTopicsHandler>();
+        services.AddSingleton<IApiHandler, DeleteTopicsHandler>();
+        services.AddSingleton<IApiHandler, InitProducerIdHandler>();
+        services.AddSingleton<ApiHandlerRegistry>();
+        services.AddSingleton<IRequestProcessor, RequestDispatcher>();
+    }
+}

@@ -1,0 +1,82 @@
+using Weir.Broker.Dispatch;
+using Weir.Protocol;
+using Weir.Protocol.Messages;
+
+namespace Weir.Broker.Handlers;
+
+/// <summary>
+/// ListOffsets v1–10: latest (-1, the high watermark), earliest (-2, the log start offset), max
+/// timestamp (-3, v7+), and the first offset at or after a timestamp. The leader epoch of the
+/// answer is reported from v4.
+/// </summary>
+public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
+{
+    private const long Latest = -1;
+    private const long Earliest = -2;
+    private const long MaxTimestamp = -3;
+
+    public override ApiKey Key => ApiKey.ListOffsets;
+
+    public override short MinVersion => 1;
+
+    public override short MaxVersion => 10;
+
+    protected override ValueTask<ListOffsetsResponse?> HandleAsync(RequestContext context, ListOffsetsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new ListOffsetsResponse();
+        foreach (var topic in request.Topics)
+        {
+            var topicResponse = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = topic.Name };
+            response.Topics.Add(topicResponse);
+            foreach (var wanted in topic.Partitions)
+            {
+                var answer = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = wanted.PartitionIndex, Timestamp = -1, Offset = -1, LeaderEpoch = -1 };
+                topicResponse.Partitions.Add(answer);
+                var partition = runtime.Replicas.Get(topic.Name, wanted.PartitionIndex);
+                if (partition is null)
+                {
+                    answer.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    continue;
+                }
+
+                if (wanted.CurrentLeaderEpoch >= 0 && wanted.CurrentLeaderEpoch != partition.LeaderEpoch)
+                {
+                    answer.ErrorCode = (short)(wanted.CurrentLeaderEpoch < partition.LeaderEpoch ? ErrorCode.FencedLeaderEpoch : ErrorCode.UnknownLeaderEpoch);
+                    continue;
+                }
+
+                var log = partition.Log;
+                if (context.ApiVersion >= 4)
+                {
+                    answer.LeaderEpoch = partition.LeaderEpoch;
+                }
+
+                switch (wanted.Timestamp)
+                {
+                    case Latest:
+                        answer.Offset = log.HighWatermark;
+                        break;
+                    case Earliest:
+                        answer.Offset = log.LogStartOffset;
+                        break;
+                    case MaxTimestamp:
+                        var max = log.LatestTimestampAndOffset();
+                        answer.Timestamp = max.Timestamp;
+                        answer.Offset = max.Offset;
+                        break;
+                    default:
+                        var found = log.FindOffsetByTimestamp(wanted.Timestamp);
+                        if (found is { } f && f.Offset < log.HighWatermark)
+                        {
+                            answer.Timestamp = f.Timestamp;
+                            answer.Offset = f.Offset;
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return ValueTask.FromResult<ListOffsetsResponse?>(response);
+    }
+}

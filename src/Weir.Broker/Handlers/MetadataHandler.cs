@@ -1,0 +1,118 @@
+using Weir.Broker.Controller;
+using Weir.Broker.Dispatch;
+using Weir.Broker.Metadata;
+using Weir.Protocol;
+using Weir.Protocol.Messages;
+
+namespace Weir.Broker.Handlers;
+
+/// <summary>
+/// Metadata v0–12: brokers, cluster id, controller id, and topics with their partitions (leader,
+/// leader epoch, replicas, ISR) and topic ids (v10+). Null topics means all (v1+); unknown topics
+/// are auto-created when both the request (v4+) and auto.create.topics.enable allow it. Topics can
+/// be asked by id from v12.
+/// </summary>
+public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<MetadataRequest, MetadataResponse>
+{
+    public override ApiKey Key => ApiKey.Metadata;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 12;
+
+    protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request, CancellationToken cancellationToken)
+    {
+        var image = runtime.Controller.Image;
+        var response = new MetadataResponse
+        {
+            ClusterId = image.ClusterId,
+            ControllerId = runtime.Config.NodeId,
+            ClusterAuthorizedOperations = int.MinValue,
+        };
+        foreach (var broker in image.Brokers.Values)
+        {
+            response.Brokers.Add(new MetadataResponse.MetadataResponseBroker { NodeId = broker.NodeId, Host = broker.Host, Port = broker.Port, Rack = broker.Rack });
+        }
+
+        // v0 treats an empty list as "all topics"; v1+ uses null for that.
+        var all = request.Topics is null || (context.ApiVersion == 0 && request.Topics.Count == 0);
+        if (all)
+        {
+            foreach (var topic in image.TopicsByName.Values)
+            {
+                response.Topics.Add(Describe(topic));
+            }
+
+            return ValueTask.FromResult<MetadataResponse?>(response);
+        }
+
+        var autoCreate = runtime.Config.AutoCreateTopicsEnable && (context.ApiVersion < 4 || request.AllowAutoTopicCreation);
+        foreach (var wanted in request.Topics!)
+        {
+            response.Topics.Add(Lookup(ref image, wanted, autoCreate));
+        }
+
+        return ValueTask.FromResult<MetadataResponse?>(response);
+    }
+
+    private MetadataResponse.MetadataResponseTopic Lookup(ref MetadataImage image, MetadataRequest.MetadataRequestTopic wanted, bool autoCreate)
+    {
+        if (wanted.Name is null)
+        {
+            return image.TopicsById.TryGetValue(wanted.TopicId, out var byId)
+                ? Describe(byId)
+                : new MetadataResponse.MetadataResponseTopic { TopicId = wanted.TopicId, ErrorCode = (short)ErrorCode.UnknownTopicId };
+        }
+
+        if (image.TopicsByName.TryGetValue(wanted.Name, out var topic))
+        {
+            return Describe(topic);
+        }
+
+        if (TopicNames.Validate(wanted.Name) is not null)
+        {
+            return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)ErrorCode.InvalidTopicException };
+        }
+
+        if (!autoCreate)
+        {
+            return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition };
+        }
+
+        var created = runtime.Controller.AutoCreateTopic(wanted.Name);
+        image = runtime.Controller.Image;
+        if (created.Error == ErrorCode.None || created.Error == ErrorCode.TopicAlreadyExists)
+        {
+            if (image.TopicsByName.TryGetValue(wanted.Name, out topic))
+            {
+                return Describe(topic);
+            }
+        }
+
+        return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)created.Error };
+    }
+
+    private static MetadataResponse.MetadataResponseTopic Describe(TopicImage topic)
+    {
+        var result = new MetadataResponse.MetadataResponseTopic
+        {
+            Name = topic.Name,
+            TopicId = topic.Id,
+            IsInternal = topic.Name == "__consumer_offsets" || topic.Name == "__transaction_state",
+            TopicAuthorizedOperations = int.MinValue,
+        };
+        foreach (var p in topic.Partitions)
+        {
+            result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+            {
+                PartitionIndex = p.PartitionId,
+                LeaderId = p.Leader,
+                LeaderEpoch = p.LeaderEpoch,
+                ReplicaNodes = [.. p.Replicas],
+                IsrNodes = [.. p.Isr],
+            });
+        }
+
+        return result;
+    }
+}
