@@ -4,7 +4,8 @@
 Standard library only. Reassembles each TCP direction by sequence number, cuts the stream on
 the 4-byte length prefix and writes each frame body WITHOUT that prefix, i.e. starting at the
 request or response header. Only the first frame of each (api, version) is kept, and an existing
-file is never overwritten, so the first capture that produces a frame wins.
+file is never overwritten, so the first capture that produces a frame wins. Metadata requests for
+all topics (null array) are kept apart from the first one (librdkafka's brokers-only refresh).
 
 usage: extract_frames.py PCAP BROKER_PORT OUTDIR [--tag produce=gzip] [--responses api,api]
                          [--skip FILE_NAME]
@@ -115,6 +116,15 @@ def frames(buf, marks):
         pos = end
 
 
+def variant(api, ver, body):
+    """A name suffix for requests worth keeping apart from the first of their (api, version)."""
+    if api == 3 and ver >= 1:  # Metadata: a null topic array (all topics) vs a list (maybe empty)
+        client_id_len = struct.unpack(">h", body[8:10])[0]
+        topics = struct.unpack(">i", body[10 + max(client_id_len, 0):14 + max(client_id_len, 0)])[0]
+        return "-alltopics" if topics == -1 else ""
+    return ""
+
+
 def main(argv):
     pcap, port, outdir = argv[1], int(argv[2]), argv[3]
     tags, responses, skip = {}, set(), set()
@@ -139,20 +149,21 @@ def main(argv):
         for body, number in frames(buf, marks):
             api, ver, corr = struct.unpack(">hhi", body[:8])
             name = API_NAMES.get(api, f"api{api}")
-            pending[corr] = (name, ver)
-            write(outdir, name, ver, tags, "request", body, number, api, corr, skip)
+            suffix = variant(api, ver, body)
+            pending[corr] = (name, ver, suffix)
+            write(outdir, name, ver, tags, "request", body, number, api, corr, skip, suffix)
         for body, number in frames(*back):
             corr = struct.unpack(">i", body[:4])[0]
             if corr not in pending:
                 raise SystemExit(f"response with unknown correlation id {corr}")
-            name, ver = pending[corr]
+            name, ver, suffix = pending[corr]
             if name in responses:
                 api = next(k for k, v in API_NAMES.items() if v == name)
-                write(outdir, name, ver, tags, "response", body, number, api, corr, skip)
+                write(outdir, name, ver, tags, "response", body, number, api, corr, skip, suffix)
 
 
-def write(outdir, name, ver, tags, kind, body, number, api, corr, skip):
-    tag = f"-{tags[name]}" if name in tags else ""
+def write(outdir, name, ver, tags, kind, body, number, api, corr, skip, suffix):
+    tag = (f"-{tags[name]}" if name in tags else "") + suffix
     fname = f"kcat-{name}-v{ver}{tag}.{kind}.bin"
     path = os.path.join(outdir, fname)
     if fname in skip or os.path.exists(path):
