@@ -79,44 +79,44 @@ public sealed partial class GroupCoordinator
         {
             case 0:
             case 1:
-            {
-                var k = OffsetCommitKey.Read(ref keyReader, keyVersion);
-                if (value is not { } v)
                 {
-                    RemoveOffset(k.group, k.topic, k.partition);
+                    var k = OffsetCommitKey.Read(ref keyReader, keyVersion);
+                    if (value is not { } v)
+                    {
+                        RemoveOffset(k.group, k.topic, k.partition);
+                        break;
+                    }
+                    var valueVersion = GroupRecordSerde.ReadVersion(v, out var valueReader);
+                    var val = OffsetCommitValue.Read(ref valueReader, valueVersion);
+                    if (!_groups.ContainsKey(k.group))
+                    {
+                        // Offsets without a group: a "simple" group of a consumer that commits without joining.
+                        _groups[k.group] = new ClassicGroup(k.group, partition, ClassicGroupState.Empty, NowMs);
+                    }
+                    loaded.Add(k.group);
+                    PutOffset(k.group, k.topic, k.partition, new OffsetAndMetadata(
+                        val.offset,
+                        val.leaderEpoch,
+                        val.metadata,
+                        val.commitTimestamp,
+                        val.expireTimestamp == -1 ? null : val.expireTimestamp));
                     break;
                 }
-                var valueVersion = GroupRecordSerde.ReadVersion(v, out var valueReader);
-                var val = OffsetCommitValue.Read(ref valueReader, valueVersion);
-                if (!_groups.ContainsKey(k.group))
-                {
-                    // Offsets without a group: a "simple" group of a consumer that commits without joining.
-                    _groups[k.group] = new ClassicGroup(k.group, partition, ClassicGroupState.Empty, NowMs);
-                }
-                loaded.Add(k.group);
-                PutOffset(k.group, k.topic, k.partition, new OffsetAndMetadata(
-                    val.offset,
-                    val.leaderEpoch,
-                    val.metadata,
-                    val.commitTimestamp,
-                    val.expireTimestamp == -1 ? null : val.expireTimestamp));
-                break;
-            }
             case 2:
-            {
-                var k = GroupMetadataKey.Read(ref keyReader, keyVersion);
-                if (value is not { } v)
                 {
-                    _groups.Remove(k.group);
-                    loaded.Remove(k.group);
+                    var k = GroupMetadataKey.Read(ref keyReader, keyVersion);
+                    if (value is not { } v)
+                    {
+                        _groups.Remove(k.group);
+                        loaded.Remove(k.group);
+                        break;
+                    }
+                    var valueVersion = GroupRecordSerde.ReadVersion(v, out var valueReader);
+                    var val = GroupMetadataValue.Read(ref valueReader, valueVersion);
+                    _groups[k.group] = FromRecord(k.group, partition, val);
+                    loaded.Add(k.group);
                     break;
                 }
-                var valueVersion = GroupRecordSerde.ReadVersion(v, out var valueReader);
-                var val = GroupMetadataValue.Read(ref valueReader, valueVersion);
-                _groups[k.group] = FromRecord(k.group, partition, val);
-                loaded.Add(k.group);
-                break;
-            }
             default:
                 break;
         }

@@ -58,50 +58,50 @@ public sealed partial class GroupCoordinator
                 future.TrySetResult(SyncError(ErrorCode.RebalanceInProgress));
                 break;
             case ClassicGroupState.CompletingRebalance:
-            {
-                var member = group.Member(memberId);
-                member.AwaitingSync?.TrySetResult(SyncError(ErrorCode.RebalanceInProgress));
-                member.AwaitingSync = future;
-                RemovePendingSyncMember(group, memberId);
-                if (!group.IsLeader(memberId))
                 {
+                    var member = group.Member(memberId);
+                    member.AwaitingSync?.TrySetResult(SyncError(ErrorCode.RebalanceInProgress));
+                    member.AwaitingSync = future;
+                    RemovePendingSyncMember(group, memberId);
+                    if (!group.IsLeader(memberId))
+                    {
+                        break;
+                    }
+                    var assignment = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                    foreach (var a in request.Assignments)
+                    {
+                        assignment[a.MemberId] = a.Assignment;
+                    }
+                    byte[] AssignmentOf(ClassicGroupMember m) => assignment.TryGetValue(m.MemberId, out var bytes) ? bytes : [];
+                    var appendError = await AppendAsync(group.Partition, [GroupMetadataRecord(group, AssignmentOf)])
+                        .ConfigureAwait(false);
+                    if (appendError != ErrorCode.None)
+                    {
+                        ResetAndPropagateAssignmentWithError(group, appendError);
+                        await MaybePrepareRebalanceOrCompleteJoinAsync(group).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        foreach (var m in group.Members)
+                        {
+                            m.Assignment = AssignmentOf(m);
+                        }
+                        PropagateAssignment(group, ErrorCode.None);
+                        group.TransitionTo(ClassicGroupState.Stable, NowMs);
+                    }
                     break;
                 }
-                var assignment = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                foreach (var a in request.Assignments)
-                {
-                    assignment[a.MemberId] = a.Assignment;
-                }
-                byte[] AssignmentOf(ClassicGroupMember m) => assignment.TryGetValue(m.MemberId, out var bytes) ? bytes : [];
-                var appendError = await AppendAsync(group.Partition, [GroupMetadataRecord(group, AssignmentOf)])
-                    .ConfigureAwait(false);
-                if (appendError != ErrorCode.None)
-                {
-                    ResetAndPropagateAssignmentWithError(group, appendError);
-                    await MaybePrepareRebalanceOrCompleteJoinAsync(group).ConfigureAwait(false);
-                }
-                else
-                {
-                    foreach (var m in group.Members)
-                    {
-                        m.Assignment = AssignmentOf(m);
-                    }
-                    PropagateAssignment(group, ErrorCode.None);
-                    group.TransitionTo(ClassicGroupState.Stable, NowMs);
-                }
-                break;
-            }
             case ClassicGroupState.Stable:
-            {
-                RemovePendingSyncMember(group, memberId);
-                future.TrySetResult(new SyncGroupResponse
                 {
-                    ProtocolType = group.ProtocolType,
-                    ProtocolName = group.ProtocolName,
-                    Assignment = group.Member(memberId).Assignment,
-                });
-                break;
-            }
+                    RemovePendingSyncMember(group, memberId);
+                    future.TrySetResult(new SyncGroupResponse
+                    {
+                        ProtocolType = group.ProtocolType,
+                        ProtocolName = group.ProtocolName,
+                        Assignment = group.Member(memberId).Assignment,
+                    });
+                    break;
+                }
             default:
                 future.TrySetResult(SyncError(ErrorCode.CoordinatorNotAvailable));
                 break;
