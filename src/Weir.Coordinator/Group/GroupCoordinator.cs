@@ -20,6 +20,7 @@ public sealed partial class GroupCoordinator : IDisposable
     private readonly CoordinatorTimer _timer;
     private readonly ITimer _cleanupTimer;
     private readonly HashSet<int> _loadedPartitions = [];
+    private int _disposed;
     private readonly Dictionary<string, ClassicGroup> _groups = new(StringComparer.Ordinal);
 
     // group -> topic -> partition -> committed offset
@@ -63,6 +64,10 @@ public sealed partial class GroupCoordinator : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         _cleanupTimer.Dispose();
         _lock.Wait();
         try
