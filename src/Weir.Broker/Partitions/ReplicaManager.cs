@@ -61,6 +61,14 @@ public sealed class ReplicaManager
                     partition.LeaderEpoch = registration.LeaderEpoch;
                     partition.Replicas = registration.Replicas;
                     partition.Isr = registration.Isr;
+
+                    // A leader alone in its ISR has every record it holds committed: after a crash
+                    // the checkpointed high watermark lags, and recovery already cut the log at the
+                    // last whole batch.
+                    if (registration.Leader == _nodeId && registration.Isr is [var only] && only == _nodeId)
+                    {
+                        partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
+                    }
                 }
             }
 
