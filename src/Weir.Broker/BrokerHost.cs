@@ -43,6 +43,11 @@ public sealed class BrokerHost : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
+        // Kestrel's own start-up lines talk about "http://" and the host logs a stack trace when a
+        // port is taken; `weir start` says both plainly itself.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         var listenOptions = new List<ListenOptions>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
@@ -50,6 +55,17 @@ public sealed class BrokerHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             foreach (var listener in config.ClientListeners)
             {
+                if (listener.Host == "localhost" && listener.Port != 0)
+                {
+                    // Both loopbacks, as clients may resolve localhost to ::1 first.
+                    kestrel.ListenLocalhost(listener.Port, options =>
+                    {
+                        options.UseConnectionHandler<KafkaConnectionHandler>();
+                        listenOptions.Add(options);
+                    });
+                    continue;
+                }
+
                 kestrel.Listen(ResolveBindAddress(listener), options =>
                 {
                     options.UseConnectionHandler<KafkaConnectionHandler>();
@@ -63,7 +79,7 @@ public sealed class BrokerHost : IAsyncDisposable
         var bound = new List<IPEndPoint>();
         foreach (var options in listenOptions)
         {
-            bound.Add(options.IPEndPoint ?? throw new InvalidOperationException("Kafka listener is not an IP endpoint."));
+            bound.Add(options.IPEndPoint ?? new IPEndPoint(IPAddress.Loopback, ((DnsEndPoint)options.EndPoint).Port));
         }
 
         var host = new BrokerHost(app, config, bound);

@@ -71,7 +71,7 @@ internal static class StartCommand
         }
         catch (IOException ex)
         {
-            await Console.Error.WriteLineAsync($"weir: could not start: {ex.Message}. Is another broker already using the port? Pass --override listeners=PLAINTEXT://localhost:PORT.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"weir: could not start: {ex.Message.Replace("http://", string.Empty, StringComparison.Ordinal)} Is another broker already using the port? Pass --override listeners=PLAINTEXT://localhost:PORT.").ConfigureAwait(false);
             return 1;
         }
         catch (ConfigException ex)
