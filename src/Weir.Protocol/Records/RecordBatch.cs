@@ -16,6 +16,9 @@ public static class RecordBatch
     /// <summary>The smallest legal batchLength: a header with no records.</summary>
     public const int MinimumBatchLength = RecordBatchHeader.Size - RecordBatchHeader.LogOverhead;
 
+    [ThreadStatic]
+    private static PooledBufferWriter? _decompressionBuffer;
+
     /// <summary>
     /// Checks the header and CRC of one batch, in the order Kafka does: size, magic, length, CRC,
     /// then the header fields. Does not look at the records (see <see cref="ValidateRecords"/>).
@@ -159,19 +162,22 @@ public static class RecordBatch
         }
 
         // Records compress 2-5x typically; start there so most batches decompress without regrowing.
-        var buffer = new PooledBufferWriter(Math.Min(Math.Max(payload.Length * 4, 4096), 1 << 24));
+        // The writer is per thread and reused (its array is detached below), so it is not
+        // allocated per batch; codecs never call back in here, so there is no reentrancy.
+        var buffer = _decompressionBuffer ??= new PooledBufferWriter();
+        buffer.GetSpan(Math.Min(Math.Max(payload.Length * 4, 4096), 1 << 24));
         try
         {
             CompressionCodecs.Decompress(compression, payload, buffer);
         }
         catch (InvalidDataException)
         {
-            buffer.Dispose();
+            buffer.Dispose(); // returns the array; the writer re-rents on its next use
             return RecordBatchError.DecompressionFailed;
         }
         catch
         {
-            buffer.Dispose();
+            buffer.Dispose(); // returns the array; the writer re-rents on its next use
             throw;
         }
 
