@@ -22,6 +22,10 @@ public static class BrokerServices
         services.AddSingleton<IApiHandler, CreateTopicsHandler>();
         services.AddSingleton<IApiHandler, DeleteTopicsHandler>();
         services.AddSingleton<IApiHandler, InitProducerIdHandler>();
+        services.AddSingleton<IApiHandler, DescribeConfigsHandler>();
+        services.AddSingleton<IApiHandler, AlterConfigsHandler>();
+        services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
+        services.AddSingleton<IApiHandler, DescribeClusterHandler>();
         services.AddSingleton<ApiHandlerRegistry>();
         services.AddSingleton<IRequestProcessor, RequestDispatcher>();
     }

@@ -154,8 +154,10 @@ public sealed class BrokerConfig
     /// <summary>
     /// The broker-level default for a topic config, resolved through its synonyms as Kafka does
     /// (e.g. retention.ms from log.retention.ms, then .minutes, then .hours), with the name it came from.
+    /// <paramref name="dynamicValue"/> gives a synonym's dynamic broker value (AlterConfigs), which wins
+    /// over the static one of the same name, as in Kafka's merged broker config.
     /// </summary>
-    public (string Value, string? FromName) TopicDefault(string topicConfigName)
+    public (string Value, string? FromName) TopicDefault(string topicConfigName, Func<string, string?>? dynamicValue = null)
     {
         if (!TopicConfigs.TryGet(topicConfigName, out var def, out var synonyms))
         {
@@ -164,6 +166,11 @@ public sealed class BrokerConfig
 
         foreach (var synonym in synonyms)
         {
+            if (dynamicValue?.Invoke(synonym) is { } dynamic)
+            {
+                return (Scale(synonym, dynamic), synonym);
+            }
+
             if (_explicit.TryGetValue(synonym, out var v))
             {
                 return (Scale(synonym, v), synonym);

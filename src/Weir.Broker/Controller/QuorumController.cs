@@ -186,6 +186,71 @@ public sealed class QuorumController
         }
     }
 
+    /// <summary>
+    /// IncrementalAlterConfigs on one resource: SET, DELETE, and APPEND/SUBTRACT on list configs (from the
+    /// config's default when the resource does not set it). All or nothing; nothing is written when
+    /// <paramref name="validateOnly"/>.
+    /// </summary>
+    public (ErrorCode Error, string? Message) IncrementalAlterConfigs(ConfigResourceKind kind, string resource, IReadOnlyList<ConfigAlteration> alterations, bool validateOnly)
+    {
+        lock (_lock)
+        {
+            if (ConfigChecks.CheckResource(_image, kind, resource, _config.NodeId) is { } refused)
+            {
+                return refused;
+            }
+
+            var current = _image.ConfigsOf(kind, resource);
+            var next = new Dictionary<string, string>(current, StringComparer.Ordinal);
+            foreach (var alteration in alterations)
+            {
+                switch (alteration.Operation)
+                {
+                    case ConfigOperation.Set:
+                        next[alteration.Name] = alteration.Value!;
+                        break;
+                    case ConfigOperation.Delete:
+                        next.Remove(alteration.Name);
+                        break;
+                    case ConfigOperation.Append:
+                    case ConfigOperation.Subtract:
+                        if (ConfigChecks.CheckListOperation(kind, alteration, out var defaultValue) is { } notList)
+                        {
+                            return notList;
+                        }
+
+                        var old = next.TryGetValue(alteration.Name, out var set) ? set : defaultValue;
+                        next[alteration.Name] = CombineList(old, alteration.Value!, alteration.Operation == ConfigOperation.Append);
+                        break;
+                    default:
+                        return (ErrorCode.InvalidRequest, $"Unknown operations type {(sbyte)alteration.Operation}");
+                }
+            }
+
+            return CommitConfigsLocked(kind, resource, current, next, validateOnly);
+        }
+    }
+
+    /// <summary>AlterConfigs on one resource: its dynamic configs become exactly <paramref name="configs"/>.</summary>
+    public (ErrorCode Error, string? Message) ReplaceConfigs(ConfigResourceKind kind, string resource, IReadOnlyList<(string Name, string Value)> configs, bool validateOnly)
+    {
+        lock (_lock)
+        {
+            if (ConfigChecks.CheckResource(_image, kind, resource, _config.NodeId) is { } refused)
+            {
+                return refused;
+            }
+
+            var next = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in configs)
+            {
+                next[name] = value;
+            }
+
+            return CommitConfigsLocked(kind, resource, _image.ConfigsOf(kind, resource), next, validateOnly);
+        }
+    }
+
     /// <summary>Hands out producer ids in blocks recorded in the log, so ids are never reused after a restart.</summary>
     public long AllocateProducerId()
     {
@@ -284,6 +349,60 @@ public sealed class QuorumController
     {
         var rf = (short)Math.Min(_config.DefaultReplicationFactor, Math.Max(1, Image.Brokers.Count));
         return CreateTopic(new TopicCreation(name, partitions == -1 ? _config.NumPartitions : partitions, rf, null, new Dictionary<string, string?>()), validateOnly: false);
+    }
+
+    private static string CombineList(string? old, string operand, bool append)
+    {
+        var items = new List<string>((old ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        foreach (var item in operand.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!append)
+            {
+                items.RemoveAll(i => i == item);
+            }
+            else if (!items.Contains(item))
+            {
+                items.Add(item);
+            }
+        }
+
+        return string.Join(',', items);
+    }
+
+    /// <summary>Validates what changes from <paramref name="current"/> to <paramref name="next"/> and writes it as ConfigRecords.</summary>
+    private (ErrorCode Error, string? Message) CommitConfigsLocked(ConfigResourceKind kind, string resource, IReadOnlyDictionary<string, string> current, Dictionary<string, string> next, bool validateOnly)
+    {
+        var records = new List<(IKafkaMessage, short, short)>();
+        foreach (var name in next.Keys.Order(StringComparer.Ordinal))
+        {
+            var value = next[name];
+            if (current.TryGetValue(name, out var old) && old == value)
+            {
+                continue;
+            }
+
+            if (ConfigChecks.CheckValue(kind, name, value) is { } invalid)
+            {
+                return invalid;
+            }
+
+            records.Add((new ConfigRecord { ResourceType = (sbyte)kind, ResourceName = resource, Name = name, Value = value }, ConfigRecord.RecordType, 0));
+        }
+
+        foreach (var name in current.Keys.Order(StringComparer.Ordinal))
+        {
+            if (!next.ContainsKey(name))
+            {
+                records.Add((new ConfigRecord { ResourceType = (sbyte)kind, ResourceName = resource, Name = name, Value = null }, ConfigRecord.RecordType, 0));
+            }
+        }
+
+        if (!validateOnly && records.Count > 0)
+        {
+            CommitLocked(records);
+        }
+
+        return (ErrorCode.None, null);
     }
 
     private string? CheckReplicas(int[] replicas)

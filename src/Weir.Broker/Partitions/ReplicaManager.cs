@@ -13,7 +13,8 @@ namespace Weir.Broker.Partitions;
 public sealed class ReplicaManager
 {
     private readonly LogManager _logs;
-    private readonly LogConfig _brokerDefaults;
+    private readonly LogConfig _staticDefaults;
+    private readonly BrokerConfig _config;
     private readonly int _nodeId;
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
     private readonly Lock _applyLock = new();
@@ -21,7 +22,8 @@ public sealed class ReplicaManager
     public ReplicaManager(LogManager logs, BrokerConfig config)
     {
         _logs = logs;
-        _brokerDefaults = LogConfigs.BrokerDefaults(config);
+        _staticDefaults = LogConfigs.BrokerDefaults(config);
+        _config = config;
         _nodeId = config.NodeId;
     }
 
@@ -35,9 +37,10 @@ public sealed class ReplicaManager
     {
         lock (_applyLock)
         {
+            var brokerDefaults = BrokerDefaults(image);
             foreach (var topic in image.TopicsByName.Values)
             {
-                var config = LogConfigs.ForTopic(_brokerDefaults, image, topic.Name);
+                var config = LogConfigs.ForTopic(brokerDefaults, image, topic.Name);
                 foreach (var registration in topic.Partitions)
                 {
                     if (registration is null || Array.IndexOf(registration.Replicas, _nodeId) < 0)
@@ -52,7 +55,7 @@ public sealed class ReplicaManager
                         partition = new Partition(tp, topic.Id, log);
                         _partitions[tp] = partition;
                     }
-                    else if (!ReferenceEquals(partition.Log.Config, config))
+                    else if (!partition.Log.Config.Equals(config))
                     {
                         partition.Log.Config = config;
                     }
@@ -81,5 +84,18 @@ public sealed class ReplicaManager
                 }
             }
         }
+    }
+
+    /// <summary>Topic defaults as of <paramref name="image"/>: dynamic broker configs take effect on every log without an override.</summary>
+    private LogConfig BrokerDefaults(MetadataImage image)
+    {
+        var resolver = new ConfigResolver(_config, image);
+        if (resolver.HasNoDynamicBrokerConfigs)
+        {
+            return _staticDefaults;
+        }
+
+        // Values were validated when set; one the log cannot model leaves the static defaults in force.
+        return LogConfigs.TryBrokerDefaults(_config, resolver.DynamicBrokerValue, out var defaults, out _) ? defaults : _staticDefaults;
     }
 }
