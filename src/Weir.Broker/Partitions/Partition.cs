@@ -1,3 +1,4 @@
+using Weir.Protocol.Records;
 using Weir.Storage;
 using Weir.Storage.Log;
 
@@ -25,4 +26,48 @@ public sealed class Partition(TopicPartition topicPartition, Guid topicId, Parti
 
     /// <summary>Serializes appends so sequence checks and offset assignment agree.</summary>
     public Lock AppendLock { get; } = new();
+
+    /// <summary>
+    /// Rebuilds idempotent producer state from the batch headers in the log, so retries that
+    /// reach a restarted broker are still recognised as duplicates. Reads the whole log once;
+    /// producer snapshots (Kafka's .snapshot files) would bound this and are still to do.
+    /// </summary>
+    public void RebuildProducerState()
+    {
+        var offset = Log.LogStartOffset;
+        var end = Log.LogEndOffset;
+        while (offset < end)
+        {
+            var slice = Log.Read(offset, 1 << 20, end, minOneBatch: true);
+            if (slice.Error != LogError.None || slice.IsEmpty)
+            {
+                return;
+            }
+
+            var bytes = slice.ToArray();
+            var batches = new RecordBatchEnumerator(bytes);
+            var advanced = false;
+            while (batches.MoveNext())
+            {
+                var header = new RecordBatchHeader(batches.Current);
+                if (header.LastOffset < offset)
+                {
+                    continue;
+                }
+
+                if (header.ProducerId >= 0 && header.BaseSequence >= 0 && !header.IsControl)
+                {
+                    Producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.BaseSequence + header.LastOffsetDelta, header.BaseOffset);
+                }
+
+                offset = header.LastOffset + 1;
+                advanced = true;
+            }
+
+            if (!advanced)
+            {
+                return;
+            }
+        }
+    }
 }

@@ -53,6 +53,7 @@ public sealed class ReplicaManager
                     {
                         var log = _logs.GetOrCreateLog(tp, config);
                         partition = new Partition(tp, topic.Id, log);
+                        partition.RebuildProducerState();
                         _partitions[tp] = partition;
                     }
                     else if (!partition.Log.Config.Equals(config))
