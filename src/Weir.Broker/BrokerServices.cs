@@ -22,6 +22,10 @@ public static class BrokerServices
         services.AddSingleton<IApiHandler, CreateTopicsHandler>();
         services.AddSingleton<IApiHandler, DeleteTopicsHandler>();
         services.AddSingleton<IApiHandler, InitProducerIdHandler>();
+        services.AddSingleton<IApiHandler, CreatePartitionsHandler>();
+        services.AddSingleton<IApiHandler, DeleteRecordsHandler>();
+        services.AddSingleton<IApiHandler, OffsetForLeaderEpochHandler>();
+        services.AddSingleton<IApiHandler, DescribeProducersHandler>();
         services.AddSingleton<ApiHandlerRegistry>();
         services.AddSingleton<IRequestProcessor, RequestDispatcher>();
     }

@@ -23,6 +23,15 @@ public sealed class Partition(TopicPartition topicPartition, Guid topicId, Parti
     /// <summary>Idempotent producer state: sequence checks and duplicate detection.</summary>
     public ProducerStateTable Producers { get; } = new();
 
+    /// <summary>A consistent copy of <see cref="Producers"/>, taken between appends.</summary>
+    public List<ProducerSnapshot> SnapshotProducers()
+    {
+        lock (AppendLock)
+        {
+            return Producers.Snapshot();
+        }
+    }
+
     /// <summary>Serializes appends so sequence checks and offset assignment agree.</summary>
     public Lock AppendLock { get; } = new();
 }
