@@ -26,6 +26,10 @@ public static class BrokerServices
         services.AddSingleton<IApiHandler, AlterConfigsHandler>();
         services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
         services.AddSingleton<IApiHandler, DescribeClusterHandler>();
+        services.AddSingleton<IApiHandler, CreatePartitionsHandler>();
+        services.AddSingleton<IApiHandler, DeleteRecordsHandler>();
+        services.AddSingleton<IApiHandler, OffsetForLeaderEpochHandler>();
+        services.AddSingleton<IApiHandler, DescribeProducersHandler>();
         services.AddSingleton<ApiHandlerRegistry>();
         services.AddSingleton<IRequestProcessor, RequestDispatcher>();
     }

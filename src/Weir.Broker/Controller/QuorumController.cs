@@ -123,7 +123,11 @@ public sealed class QuorumController
         }
     }
 
-    /// <summary>Adds partitions up to <paramref name="totalCount"/>.</summary>
+    /// <summary>
+    /// Adds partitions up to <paramref name="totalCount"/>, on the given brokers (one replica list per
+    /// new partition, all of the same length) or spread like new topics with the topic's replication
+    /// factor. Fails as KRaft's ReplicationControlManager does; nothing is written when validating only.
+    /// </summary>
     public (ErrorCode Error, string? Message) CreatePartitions(string topic, int totalCount, IReadOnlyList<int[]>? assignments, bool validateOnly)
     {
         lock (_lock)
@@ -134,16 +138,26 @@ public sealed class QuorumController
             }
 
             var current = existing.Partitions.Length;
-            if (totalCount <= current)
+            if (totalCount == current)
             {
-                return (ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, which is higher than the requested {totalCount}.");
+                return (ErrorCode.InvalidPartitions, $"Topic already has {current} partition(s).");
             }
 
-            var rf = existing.Partitions[0].Replicas.Length;
+            if (totalCount < current)
+            {
+                return (ErrorCode.InvalidPartitions, $"The topic {topic} currently has {current} partition(s); {totalCount} would not be an increase.");
+            }
+
             var add = totalCount - current;
             if (assignments is not null && assignments.Count != add)
             {
-                return (ErrorCode.InvalidReplicaAssignment, $"Increasing the number of partitions by {add} but {assignments.Count} assignments provided.");
+                return (ErrorCode.InvalidReplicaAssignment, $"Attempted to add {add} additional partition(s), but only {assignments.Count} assignment(s) were specified.");
+            }
+
+            var rf = existing.Partitions[0].Replicas.Length;
+            if (assignments is null && rf > _image.Brokers.Count)
+            {
+                return (ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {_image.Brokers.Count} broker(s) are registered.");
             }
 
             var records = new List<(IKafkaMessage, short, short)>();
@@ -154,6 +168,11 @@ public sealed class QuorumController
                 if (error is not null)
                 {
                     return (ErrorCode.InvalidReplicaAssignment, error);
+                }
+
+                if (assignments is not null && replicas.Length != assignments[0].Length)
+                {
+                    return (ErrorCode.InvalidReplicaAssignment, $"Inconsistent replication factor between partitions, partition 0 has {assignments[0].Length} while partition {i} has replication factor {replicas.Length}.");
                 }
 
                 records.Add((PartitionRecordFor(existing.Id, current + i, replicas), PartitionRecord.RecordType, PartitionRecordVersion));

@@ -24,6 +24,15 @@ public sealed class Partition(TopicPartition topicPartition, Guid topicId, Parti
     /// <summary>Idempotent producer state: sequence checks and duplicate detection.</summary>
     public ProducerStateTable Producers { get; } = new();
 
+    /// <summary>A consistent copy of <see cref="Producers"/>, taken between appends.</summary>
+    public List<ProducerSnapshot> SnapshotProducers()
+    {
+        lock (AppendLock)
+        {
+            return Producers.Snapshot();
+        }
+    }
+
     /// <summary>Serializes appends so sequence checks and offset assignment agree.</summary>
     public Lock AppendLock { get; } = new();
 
@@ -57,7 +66,7 @@ public sealed class Partition(TopicPartition topicPartition, Guid topicId, Parti
 
                 if (header.ProducerId >= 0 && header.BaseSequence >= 0 && !header.IsControl)
                 {
-                    Producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.BaseSequence + header.LastOffsetDelta, header.BaseOffset);
+                    Producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.BaseSequence + header.LastOffsetDelta, header.BaseOffset, header.MaxTimestamp);
                 }
 
                 offset = header.LastOffset + 1;

@@ -72,7 +72,7 @@ public static class PartitionAppender
                 var result = AppendToLog(partition, batch, appendTime);
                 if (result.Error == ErrorCode.None)
                 {
-                    partition.Producers.Record(producerId, header.ProducerEpoch, header.BaseSequence, lastSequence, result.BaseOffset);
+                    partition.Producers.Record(producerId, header.ProducerEpoch, header.BaseSequence, lastSequence, result.BaseOffset, appendTime ?? header.MaxTimestamp);
                 }
 
                 return result;

@@ -50,7 +50,7 @@ public sealed class ProducerStateTable
         return baseSequence == expected ? (ErrorCode.None, Verdict.Append, -1) : (ErrorCode.OutOfOrderSequenceNumber, Verdict.Append, -1);
     }
 
-    public void Record(long producerId, short epoch, int baseSequence, int lastSequence, long baseOffset)
+    public void Record(long producerId, short epoch, int baseSequence, int lastSequence, long baseOffset, long maxTimestamp)
     {
         if (!_producers.TryGetValue(producerId, out var entry) || entry.Epoch != epoch)
         {
@@ -65,15 +65,19 @@ public sealed class ProducerStateTable
         }
 
         entry.LastSequence = lastSequence;
+        entry.LastTimestamp = maxTimestamp;
     }
 
-    /// <summary>The producers this partition knows, for DescribeProducers.</summary>
-    public IEnumerable<(long ProducerId, short Epoch, int LastSequence)> Snapshot()
+    /// <summary>The producers this partition knows, for DescribeProducers. Callers hold the partition's append lock.</summary>
+    public List<ProducerSnapshot> Snapshot()
     {
+        var result = new List<ProducerSnapshot>(_producers.Count);
         foreach (var (id, entry) in _producers)
         {
-            yield return (id, entry.Epoch, entry.LastSequence);
+            result.Add(new ProducerSnapshot(id, entry.Epoch, entry.LastSequence, entry.LastTimestamp));
         }
+
+        return result;
     }
 
     private sealed class Entry(short epoch)
@@ -81,6 +85,8 @@ public sealed class ProducerStateTable
         public short Epoch { get; } = epoch;
 
         public int LastSequence { get; set; } = -1;
+
+        public long LastTimestamp { get; set; } = -1;
 
         public Queue<BatchSequence> Batches { get; } = new();
     }

@@ -63,6 +63,13 @@ public sealed class ReplicaManager
 
                     partition.Leader = registration.Leader;
                     partition.LeaderEpoch = registration.LeaderEpoch;
+                    if (registration.Leader == _nodeId)
+                    {
+                        // As Kafka's makeLeader: the epoch starts at the log end even before anything is
+                        // appended in it, so OffsetForLeaderEpoch knows it (a no-op when already recorded).
+                        partition.Log.LeaderEpochCache.Assign(registration.LeaderEpoch, partition.Log.LogEndOffset);
+                    }
+
                     partition.Replicas = registration.Replicas;
                     partition.Isr = registration.Isr;
 

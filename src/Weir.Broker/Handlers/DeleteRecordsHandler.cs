@@ -1,0 +1,45 @@
+using Weir.Broker.Dispatch;
+using Weir.Broker.Partitions;
+using Weir.Protocol;
+using Weir.Protocol.Messages;
+
+namespace Weir.Broker.Handlers;
+
+/// <summary>
+/// DeleteRecords v0–2: moves each partition's log start offset up to the given offset (-1 = the
+/// high watermark) and answers with the new low watermark. A single node is the whole ISR, so the
+/// low watermark is final at once and the request's timeout never applies.
+/// </summary>
+public sealed class DeleteRecordsHandler(BrokerRuntime runtime) : ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse>
+{
+    public override ApiKey Key => ApiKey.DeleteRecords;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 2;
+
+    protected override ValueTask<DeleteRecordsResponse?> HandleAsync(RequestContext context, DeleteRecordsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new DeleteRecordsResponse();
+        foreach (var topic in request.Topics)
+        {
+            var topicResult = new DeleteRecordsResponse.DeleteRecordsTopicResult { Name = topic.Name };
+            response.Topics.Add(topicResult);
+            foreach (var wanted in topic.Partitions)
+            {
+                var partition = runtime.Replicas.Get(topic.Name, wanted.PartitionIndex);
+                var (error, lowWatermark) = partition is null
+                    ? (ErrorCode.UnknownTopicOrPartition, -1L)
+                    : PartitionRecords.DeleteBefore(partition, wanted.Offset);
+                topicResult.Partitions.Add(new DeleteRecordsResponse.DeleteRecordsPartitionResult
+                {
+                    PartitionIndex = wanted.PartitionIndex,
+                    ErrorCode = (short)error,
+                    LowWatermark = lowWatermark,
+                });
+            }
+        }
+
+        return ValueTask.FromResult<DeleteRecordsResponse?>(response);
+    }
+}

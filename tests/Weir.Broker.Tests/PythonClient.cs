@@ -1,0 +1,33 @@
+using System.Text.Json;
+
+namespace Weir.Broker.Tests;
+
+/// <summary>
+/// Runs one operation of an interop script (Interop/*.py) with Debian's python3, which has the
+/// real kafka-python and confluent-kafka packages, and returns the JSON it prints.
+/// </summary>
+public static class PythonClient
+{
+    /// <summary>Debian's interpreter: the python3 first on PATH may not see the Debian packages.</summary>
+    public const string Python = "/usr/bin/python3";
+
+    private const int MissingModuleExit = 3;
+
+    public static async Task<JsonElement> RunAsync(string script, string bootstrap, params string[] args)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Interop", script);
+        var result = await ProcessRunner.RunAsync(Python, ["-u", path, bootstrap, .. args], timeout: TimeSpan.FromSeconds(180)).ConfigureAwait(false);
+        if (result.ExitCode == MissingModuleExit)
+        {
+            Assert.Fail($"{script}: a Python module is missing; run scripts/setup-test-deps.sh.\n{result}");
+        }
+
+        Assert.True(result.ExitCode == 0, $"{script} {string.Join(' ', args)} failed: {result}");
+        var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length > 0, $"{script} {string.Join(' ', args)} printed nothing: {result}");
+        return JsonDocument.Parse(lines[^1]).RootElement.Clone();
+    }
+
+    /// <summary>The JSON value as compact text, for exact comparisons of small results.</summary>
+    public static string Text(this JsonElement element, string property) => element.GetProperty(property).GetRawText();
+}
