@@ -13,3 +13,6 @@ if ((${#need[@]})); then
   apt-get update -qq
   apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need[@]}" >/dev/null
 fi
+
+# librdkafka's own test suite, which the broker tests run tiers of.
+bash "$(dirname "$0")/setup-librdkafka-suite.sh"
