@@ -12,13 +12,13 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
 {
     private static string NewTopic(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 
-    private Task<KafkaWireClient> ConnectAsync() => KafkaWireClient.ConnectAsync(broker.Host.BoundEndPoints[0]);
+    private Task<RawConnection> ConnectAsync() => RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
 
-    private async Task CreateTopicAsync(KafkaWireClient client, string topic, int partitions)
+    private async Task CreateTopicAsync(RawConnection client, string topic, int partitions)
     {
         var request = new CreateTopicsRequest { timeoutMs = 5000 };
         request.Topics.Add(new CreateTopicsRequest.CreatableTopic { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 });
-        var response = await client.SendAsync<CreateTopicsResponse>(ApiKey.CreateTopics, 7, request);
+        var response = await client.RequestAsync<CreateTopicsResponse>(ApiKey.CreateTopics, 7, request);
         Assert.Equal(0, response.Topics[0].ErrorCode);
     }
 
@@ -48,7 +48,7 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
         };
 
         var validate = new CreatePartitionsRequest { ValidateOnly = true, TimeoutMs = 5000, Topics = [Grow(topic, 4, null)] };
-        var validated = await client.SendAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, validate);
+        var validated = await client.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, validate);
         Assert.Equal(0, validated.Results[0].ErrorCode);
         Assert.Equal(2, PartitionCount(topic));
 
@@ -63,7 +63,7 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
                 Grow("missing-" + topic, 3, null),
             ],
         };
-        var response = await client.SendAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, request);
+        var response = await client.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, request);
         var results = response.Results.ToDictionary(r => r.Name, r => ((ErrorCode)r.ErrorCode, r.ErrorMessage));
         Assert.Equal(3, response.Results.Count); // a duplicated name is answered once
         Assert.Equal(ErrorCode.None, results[topic].Item1);
@@ -76,15 +76,15 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
         {
             Topics = [Grow(topic, 4, null)],
         };
-        Assert.Equal((short)ErrorCode.InvalidPartitions, (await client.SendAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidPartitions, (await client.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
         failures.Topics = [Grow(topic, 3, null)];
-        Assert.Equal((short)ErrorCode.InvalidPartitions, (await client.SendAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidPartitions, (await client.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
         failures.Topics = [Grow(topic, 6, [1])];
-        Assert.Equal((short)ErrorCode.InvalidReplicaAssignment, (await client.SendAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidReplicaAssignment, (await client.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
         failures.Topics = [Grow(topic, 5, [1, 1])];
-        Assert.Equal((short)ErrorCode.InvalidReplicaAssignment, (await client.SendAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidReplicaAssignment, (await client.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
         failures.Topics = [Grow(topic, 5, [2])];
-        Assert.Equal((short)ErrorCode.InvalidReplicaAssignment, (await client.SendAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidReplicaAssignment, (await client.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, version, failures)).Results[0].ErrorCode);
         Assert.Equal(4, PartitionCount(topic));
     }
 
@@ -103,7 +103,7 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
         {
             var request = new DeleteRecordsRequest { TimeoutMs = 5000 };
             request.Topics.Add(new DeleteRecordsRequest.DeleteRecordsTopic { Name = topic, Partitions = [new DeleteRecordsRequest.DeleteRecordsPartition { PartitionIndex = partition, Offset = offset }] });
-            var response = await client.SendAsync<DeleteRecordsResponse>(ApiKey.DeleteRecords, version, request);
+            var response = await client.RequestAsync<DeleteRecordsResponse>(ApiKey.DeleteRecords, version, request);
             Assert.Equal(topic, response.Topics[0].Name);
             return response.Topics[0].Partitions[0];
         }
@@ -144,7 +144,7 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
                 Topic = topic,
                 Partitions = [new OffsetForLeaderEpochRequest.OffsetForLeaderPartition { Partition = partition, LeaderEpoch = epoch, CurrentLeaderEpoch = version >= 2 ? currentEpoch : -1 }],
             });
-            var response = await client.SendAsync<OffsetForLeaderEpochResponse>(ApiKey.OffsetForLeaderEpoch, version, request);
+            var response = await client.RequestAsync<OffsetForLeaderEpochResponse>(ApiKey.OffsetForLeaderEpoch, version, request);
             Assert.Equal(topic, response.Topics[0].Topic);
             Assert.Equal(partition, response.Topics[0].Partitions[0].Partition);
             return response.Topics[0].Partitions[0];
@@ -194,7 +194,7 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
         var request = new DescribeProducersRequest();
         request.Topics.Add(new DescribeProducersRequest.TopicRequest { Name = topic, PartitionIndexes = [0, 1, 9] });
         request.Topics.Add(new DescribeProducersRequest.TopicRequest { Name = "missing-" + topic, PartitionIndexes = [0] });
-        var response = await client.SendAsync<DescribeProducersResponse>(ApiKey.DescribeProducers, 0, request);
+        var response = await client.RequestAsync<DescribeProducersResponse>(ApiKey.DescribeProducers, 0, request);
 
         var partitions = response.Topics[0].Partitions;
         Assert.Equal([0, 1, 9], partitions.Select(p => p.PartitionIndex));

@@ -23,10 +23,10 @@ public sealed class ConfigsRestartTests
                 var altered = await ProcessRunner.RunAsync("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Interop", "kafka_python_configs.py"), bootstrap, "alter", "topic", topic, "retention.ms=98765"]);
                 Assert.True(altered.ExitCode == 0, altered.ToString());
                 Assert.Equal(0, JsonDocument.Parse(altered.StdOut).RootElement[0].GetProperty("error_code").GetInt32());
-                await using var client = await RawKafkaClient.ConnectAsync(host.BoundEndPoints[0]);
+                await using var client = await RawConnection.ConnectAsync(host.BoundEndPoints[0]);
                 var resource = new IncrementalAlterConfigsRequest.AlterConfigsResource { ResourceType = 4, ResourceName = string.Empty };
                 resource.Configs.Add(new() { Name = "log.retention.bytes", ConfigOperation = 0, Value = "5000000" });
-                var response = await client.SendAsync<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 0, new IncrementalAlterConfigsRequest { Resources = [resource] });
+                var response = await client.RequestAsync<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 0, new IncrementalAlterConfigsRequest { Resources = [resource] });
                 Assert.Equal(0, response.Responses[0].ErrorCode);
             }
 

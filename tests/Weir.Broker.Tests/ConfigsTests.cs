@@ -130,7 +130,7 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
     public async Task Describe_v4_reports_type_and_documentation_and_the_wrong_broker_is_refused()
     {
         var topic = await NewTopic();
-        await using var client = await RawKafkaClient.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        await using var client = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
         var request = new DescribeConfigsRequest
         {
             IncludeSynonyms = true,
@@ -142,7 +142,7 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
                 new() { ResourceType = 32, ResourceName = "g", ConfigurationKeys = null },
             ],
         };
-        var response = await client.SendAsync<DescribeConfigsRequest, DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, request);
+        var response = await client.RequestAsync<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, request);
         var entry = Assert.Single(response.Results[0].Configs);
         Assert.Equal("604800000", entry.Value);
         Assert.Equal(5, entry.ConfigType);
@@ -153,7 +153,7 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
 
         // v0 carries IsDefault and no source.
         request = new DescribeConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = topic, ConfigurationKeys = ["retention.ms"] }] };
-        response = await client.SendAsync<DescribeConfigsRequest, DescribeConfigsResponse>(ApiKey.DescribeConfigs, 0, request);
+        response = await client.RequestAsync<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 0, request);
         Assert.True(Assert.Single(response.Results[0].Configs).IsDefault);
     }
 
@@ -161,7 +161,7 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
     public async Task Incremental_alter_sets_appends_subtracts_and_deletes()
     {
         var topic = await NewTopic();
-        await using var client = await RawKafkaClient.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        await using var client = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
 
         async Task<IncrementalAlterConfigsResponse.AlterConfigsResourceResponse> Alter(sbyte type, string name, bool validateOnly, params (string Name, sbyte Op, string? Value)[] ops)
         {
@@ -171,7 +171,7 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
                 resource.Configs.Add(new() { Name = n, ConfigOperation = op, Value = v });
             }
 
-            var response = await client.SendAsync<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(
+            var response = await client.RequestAsync<IncrementalAlterConfigsResponse>(
                 ApiKey.IncrementalAlterConfigs, 1, new IncrementalAlterConfigsRequest { Resources = [resource], ValidateOnly = validateOnly });
             return Assert.Single(response.Responses);
         }
@@ -206,8 +206,8 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
     [Fact]
     public async Task Describe_cluster_reports_the_node_and_refuses_controller_endpoints()
     {
-        await using var client = await RawKafkaClient.ConnectAsync(broker.Host.BoundEndPoints[0]);
-        var response = await client.SendAsync<DescribeClusterRequest, DescribeClusterResponse>(
+        await using var client = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        var response = await client.RequestAsync<DescribeClusterResponse>(
             ApiKey.DescribeCluster, 1, new DescribeClusterRequest { IncludeClusterAuthorizedOperations = true, EndpointType = 1 });
         Assert.Equal(0, response.ErrorCode);
         Assert.Equal(Runtime.ClusterId, response.ClusterId);
@@ -217,11 +217,11 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
         Assert.Equal(broker.Host.BoundEndPoints[0].Port, node.Port);
         Assert.NotEqual(int.MinValue, response.ClusterAuthorizedOperations);
 
-        response = await client.SendAsync<DescribeClusterRequest, DescribeClusterResponse>(ApiKey.DescribeCluster, 0, new DescribeClusterRequest());
+        response = await client.RequestAsync<DescribeClusterResponse>(ApiKey.DescribeCluster, 0, new DescribeClusterRequest());
         Assert.Equal(0, response.ErrorCode);
         Assert.Equal(int.MinValue, response.ClusterAuthorizedOperations);
 
-        response = await client.SendAsync<DescribeClusterRequest, DescribeClusterResponse>(ApiKey.DescribeCluster, 1, new DescribeClusterRequest { EndpointType = 2 });
+        response = await client.RequestAsync<DescribeClusterResponse>(ApiKey.DescribeCluster, 1, new DescribeClusterRequest { EndpointType = 2 });
         Assert.Equal((short)ErrorCode.MismatchedEndpointType, response.ErrorCode);
     }
 }

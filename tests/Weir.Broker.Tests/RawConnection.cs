@@ -7,7 +7,7 @@ using Weir.Protocol.Primitives;
 namespace Weir.Broker.Tests;
 
 /// <summary>A bare TCP connection that sends hand-made or generated Kafka frames and reads raw responses.</summary>
-public sealed class RawConnection : IDisposable
+public sealed class RawConnection : IDisposable, IAsyncDisposable
 {
     private readonly TcpClient _client;
     private readonly NetworkStream _stream;
@@ -100,6 +100,12 @@ public sealed class RawConnection : IDisposable
         }
 
         return true;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     public void Dispose()
