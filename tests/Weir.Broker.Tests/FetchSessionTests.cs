@@ -200,7 +200,7 @@ public sealed class FetchSessionTests(BrokerFixture broker) : IClassFixture<Brok
         var (topic, _) = await CreateTopicAsync();
         using var connection = await ConnectAsync();
         await ProduceAsync(connection, topic, 0, 3);
-        var before = Sessions.Count;
+        var before = Sessions.Created;
 
         for (var round = 0; round < 2; round++)
         {
@@ -212,7 +212,7 @@ public sealed class FetchSessionTests(BrokerFixture broker) : IClassFixture<Brok
             Assert.Equal(3, partitions[0].HighWatermark);
         }
 
-        Assert.Equal(before, Sessions.Count);
+        Assert.Equal(before, Sessions.Created);
     }
 
     [Fact]
@@ -258,7 +258,10 @@ public sealed class FetchSessionTests(BrokerFixture broker) : IClassFixture<Brok
             var c = (await FetchAsync(connection, Request(0, 0, (topic, 0, 0)))).SessionId;
 
             Assert.NotEqual(0, c);
-            Assert.Equal(2, host.Services.GetRequiredService<BrokerRuntime>().FetchSessions.Count);
+            var sessions = host.Services.GetRequiredService<BrokerRuntime>().FetchSessions;
+            Assert.Equal(2, sessions.Count);
+            Assert.Equal(3, sessions.Created);
+            Assert.Equal(1, sessions.Evictions);
             Assert.Equal((short)ErrorCode.FetchSessionIdNotFound, (await FetchAsync(connection, Request(b, 1))).ErrorCode);
             Assert.Equal(0, (await FetchAsync(connection, Request(a, 2))).ErrorCode);
             Assert.Equal(0, (await FetchAsync(connection, Request(c, 1))).ErrorCode);

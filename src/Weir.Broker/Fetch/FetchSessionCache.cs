@@ -16,6 +16,8 @@ public sealed class FetchSessionCache(int maxSlots)
     private readonly Lock _lock = new();
     private readonly Dictionary<int, FetchSession> _sessions = [];
     private readonly LinkedList<FetchSession> _byUse = new();
+    private long _created;
+    private long _evictions;
 
     /// <summary>Sessions currently cached.</summary>
     public int Count
@@ -29,8 +31,11 @@ public sealed class FetchSessionCache(int maxSlots)
         }
     }
 
+    /// <summary>Sessions opened since startup.</summary>
+    public long Created => Interlocked.Read(ref _created);
+
     /// <summary>Sessions evicted to make room for new ones since startup.</summary>
-    public long Evictions { get; private set; }
+    public long Evictions => Interlocked.Read(ref _evictions);
 
     /// <summary>Decides how <paramref name="request"/> (of <paramref name="version"/>) relates to a session, updating the session for an incremental fetch.</summary>
     public FetchContext NewContext(short version, FetchRequest request)
@@ -95,7 +100,7 @@ public sealed class FetchSessionCache(int maxSlots)
             while (_sessions.Count >= maxSlots && _byUse.First is { } oldest)
             {
                 RemoveLocked(oldest.Value);
-                Evictions++;
+                Interlocked.Increment(ref _evictions);
             }
 
             int id;
@@ -113,6 +118,7 @@ public sealed class FetchSessionCache(int maxSlots)
 
             _sessions[id] = session;
             session.UseNode = _byUse.AddLast(session);
+            Interlocked.Increment(ref _created);
             return id;
         }
     }
