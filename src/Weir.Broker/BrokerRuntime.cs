@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Weir.Broker.Config;
 using Weir.Broker.Controller;
+using Weir.Broker.Fetch;
 using Weir.Broker.Metadata;
 using Weir.Broker.Partitions;
 using Weir.Storage;
@@ -37,6 +38,7 @@ public sealed partial class BrokerRuntime : IDisposable
         Replicas = new ReplicaManager(Logs, config);
         Replicas.Apply(Controller.Image);
         Controller.ImagePublished += Replicas.Apply;
+        FetchSessions = new FetchSessionCache(config.MaxIncrementalFetchSessionCacheSlots);
         var interval = TimeSpan.FromMilliseconds(Math.Min(config.LogRetentionCheckIntervalMs, 30_000));
         _housekeeping = new Timer(_ => Housekeeping(), null, interval, interval);
     }
@@ -52,6 +54,9 @@ public sealed partial class BrokerRuntime : IDisposable
     public QuorumController Controller { get; }
 
     public ReplicaManager Replicas { get; }
+
+    /// <summary>Incremental fetch sessions (KIP-227), held in memory only: a restart makes clients start over.</summary>
+    public FetchSessionCache FetchSessions { get; }
 
     /// <summary>Registers this broker with the endpoint clients should use, now that the port is known.</summary>
     public void OnListenersBound(IReadOnlyList<IPEndPoint> bound)

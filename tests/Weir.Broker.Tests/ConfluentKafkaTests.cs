@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Weir.Broker.Tests;
 
 /// <summary>confluent-kafka 1.7.0 on librdkafka (Interop/confluent_client.py) against an in-process broker.</summary>
@@ -19,6 +21,9 @@ public sealed class ConfluentKafkaTests(BrokerFixture broker) : IClassFixture<Br
         var result = await PythonClient.RunAsync(Script, broker.Bootstrap, "roundtrip", NewTopic("ck-" + codec), codec, "5000");
         Assert.Equal(5000, result.GetProperty("consumed").GetInt32());
         Assert.Equal(4, result.GetProperty("per_partition").EnumerateObject().Count());
+
+        // confluent-kafka runs on the system librdkafka 2.0.2, which never opens a fetch session.
+        Assert.Equal(0, broker.Host.Services.GetRequiredService<BrokerRuntime>().FetchSessions.Created);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Weir.Broker.Tests;
 
@@ -76,6 +77,9 @@ public sealed class KcatTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
         }
 
         Assert.Equal(count, seenValues.Count);
+
+        // librdkafka 2.0.2 fetches with session 0 / epoch -1: it never opens a fetch session.
+        Assert.Equal(0, broker.Host.Services.GetRequiredService<BrokerRuntime>().FetchSessions.Created);
     }
 
     [Fact]

@@ -66,6 +66,8 @@ public sealed class BrokerConfig
 
     public int FetchMaxBytes => GetInt("fetch.max.bytes");
 
+    public int MaxIncrementalFetchSessionCacheSlots => GetInt("max.incremental.fetch.session.cache.slots");
+
     public string? ClusterId => Get("cluster.id");
 
     /// <summary>Every value given explicitly (file or overrides), for DescribeConfigs' STATIC_BROKER_CONFIG source.</summary>

@@ -1,0 +1,14 @@
+namespace Weir.Broker.Fetch;
+
+/// <summary>
+/// One partition a fetch reads: the topic (by id from v13, when <paramref name="Topic"/> is empty;
+/// by name before) and the fetcher's position and limits.
+/// </summary>
+public readonly record struct FetchTarget(
+    FetchPartitionKey Key,
+    Guid TopicId,
+    string Topic,
+    int Partition,
+    long FetchOffset,
+    int PartitionMaxBytes,
+    int CurrentLeaderEpoch);
