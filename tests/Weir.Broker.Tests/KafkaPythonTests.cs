@@ -48,12 +48,23 @@ public sealed class KafkaPythonTests(BrokerFixture broker) : IClassFixture<Broke
         var result = await PythonClient.RunAsync(Script, broker.Bootstrap, "roundtrip", topic, codec, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(count, result.GetProperty("consumed").GetInt32());
         Assert.Equal("[0,1,2]", result.Text("partitions"));
+        // kafka-python sends a batch uncompressed when compressing would not make it smaller (a
+        // tiny batch under load), so every stored batch is the codec or none, and most are the codec.
+        var compressed = 0;
+        var total = 0;
         for (var p = 0; p < 3; p++)
         {
             var codecs = SegmentInspector.BatchCodecs(broker.DataDir, topic, p);
             Assert.NotEmpty(codecs);
-            Assert.All(codecs, c => Assert.Equal(stored, c));
+            Assert.All(codecs, c => Assert.True(c == stored || c == CompressionType.None, $"batch stored as {c}"));
+            foreach (var c in codecs)
+            {
+                total++;
+                compressed += c == stored ? 1 : 0;
+            }
         }
+
+        Assert.True(compressed * 2 > total, $"only {compressed} of {total} batches stored as {stored}");
 
         // kafka-python 2.0.2 stops at Fetch v4, which has no session fields.
         Assert.Equal(0, broker.Host.Services.GetRequiredService<BrokerRuntime>().FetchSessions.Created);
