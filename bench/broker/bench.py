@@ -113,17 +113,17 @@ def measure_tcp(reps, seconds):
         server = subprocess.Popen(["iperf3", "-s", "-1", "-p", str(port)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            out = None
-            for _ in range(50):  # the server needs a moment to listen
+            mbps = None
+            for _ in range(50):  # the server needs a moment to listen ("connection refused" until then)
                 p = subprocess.run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-J"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                if p.returncode == 0:
-                    out = p.stdout
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                try:
+                    mbps = json.loads(p.stdout)["end"]["sum_received"]["bits_per_second"] / 8 / 1e6
                     break
-                time.sleep(0.1)
-            if out is None:
+                except (ValueError, KeyError):
+                    time.sleep(0.1)
+            if mbps is None:
                 raise RuntimeError(f"iperf3 client failed: {p.stdout[-500:]}")
-            mbps = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 8 / 1e6
             results.append(mbps)
             log(f"loopback TCP run {i + 1}: {mbps:,.0f} MB/s")
         finally:
@@ -335,6 +335,7 @@ def main():
     broker_log = os.path.join(out_dir, "broker.log")
     lat_path = os.path.join(work, "latency.txt")
     started = datetime.datetime.now(datetime.timezone.utc)
+    load_start = os.getloadavg()  # the box is shared: say how busy it was
 
     log(f"loopback TCP reference: iperf3, 1 stream, {args.tcp_seconds} s x {args.reps}")
     tcp = measure_tcp(args.reps, args.tcp_seconds)
@@ -417,7 +418,7 @@ def main():
     # ---- outputs
     meta = {
         "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "host": platform.node(), "cpus": os.cpu_count(), "load_avg_start": os.getloadavg(),
+        "host": platform.node(), "cpus": os.cpu_count(), "load_avg_start": load_start, "load_avg_end": os.getloadavg(),
         "kernel": platform.release(),
         "client": "rdkafka_performance (librdkafka 2.0.2)",
         "producer_settings": f"linger.ms={args.linger_ms}, other librdkafka 2.0.2 defaults, -l latency stamping",
@@ -429,7 +430,7 @@ def main():
     rows = table_rows(results, tcp_s["median"])
     md = markdown_table(rows)
     header = (f"Weir whole-broker benchmark, {meta['date_utc']}, {meta['cpus']} CPUs, "
-              f"load average at start {meta['load_avg_start'][0]:.1f}\n"
+              f"load average {meta['load_avg_start'][0]:.1f} at start, {meta['load_avg_end'][0]:.1f} at end\n"
               f"Loopback TCP (iperf3, 1 stream): {fmt_range(tcp_s, 0)} MB/s\n"
               f"Records per run: {args.count_100:,} x <1 KiB, {args.count_1024:,} x >=1 KiB; "
               f"median (min-max) of {args.reps} runs\n")
