@@ -330,16 +330,17 @@ def main():
 
     out_dir = args.out or tempfile.mkdtemp(prefix="weir-brokerbench-")
     os.makedirs(out_dir, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="weir-brokerbench-data-")
-    data_dir = os.path.join(work, "data")
-    broker_log = os.path.join(out_dir, "broker.log")
-    lat_path = os.path.join(work, "latency.txt")
     started = datetime.datetime.now(datetime.timezone.utc)
     load_start = os.getloadavg()  # the box is shared: say how busy it was
 
     log(f"loopback TCP reference: iperf3, 1 stream, {args.tcp_seconds} s x {args.reps}")
     tcp = measure_tcp(args.reps, args.tcp_seconds)
     tcp_s = summarize(tcp)
+
+    work = tempfile.mkdtemp(prefix="weir-brokerbench-data-")
+    data_dir = os.path.join(work, "data")
+    broker_log = os.path.join(out_dir, "broker.log")
+    lat_path = os.path.join(work, "latency.txt")
 
     broker = Broker(args.weir_dll, data_dir, broker_log)
     broker.start()
