@@ -2,8 +2,10 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Weir.Broker.Config;
 using Weir.Broker.Controller;
+using Weir.Broker.Groups;
 using Weir.Broker.Metadata;
 using Weir.Broker.Partitions;
+using Weir.Coordinator.Group;
 using Weir.Storage;
 
 namespace Weir.Broker;
@@ -16,6 +18,7 @@ public sealed partial class BrokerRuntime : IDisposable
 {
     private readonly ILogger<BrokerRuntime> _logger;
     private readonly Timer _housekeeping;
+    private readonly OffsetsTopicStore _groupStore;
 
     public BrokerRuntime(BrokerConfig config, ILogger<BrokerRuntime> logger, TimeProvider time)
     {
@@ -37,6 +40,10 @@ public sealed partial class BrokerRuntime : IDisposable
         Replicas = new ReplicaManager(Logs, config);
         Replicas.Apply(Controller.Image);
         Controller.ImagePublished += Replicas.Apply;
+        _groupStore = new OffsetsTopicStore(Replicas, config.NodeId, time);
+        Groups = new GroupCoordinator(GroupCoordinatorConfigs.From(config, OffsetsTopic.ExistingPartitions(Controller)), _groupStore, time);
+        OffsetsTopic = new OffsetsTopic(Controller, Replicas, Groups, config);
+        OffsetsTopic.LoadIfExists();
         var interval = TimeSpan.FromMilliseconds(Math.Min(config.LogRetentionCheckIntervalMs, 30_000));
         _housekeeping = new Timer(_ => Housekeeping(), null, interval, interval);
     }
@@ -53,6 +60,12 @@ public sealed partial class BrokerRuntime : IDisposable
 
     public ReplicaManager Replicas { get; }
 
+    /// <summary>The classic group coordinator over this node's <c>__consumer_offsets</c> partitions.</summary>
+    public GroupCoordinator Groups { get; }
+
+    /// <summary>Creates <c>__consumer_offsets</c> on first need and loads it into <see cref="Groups"/>.</summary>
+    public OffsetsTopic OffsetsTopic { get; }
+
     /// <summary>Registers this broker with the endpoint clients should use, now that the port is known.</summary>
     public void OnListenersBound(IReadOnlyList<IPEndPoint> bound)
     {
@@ -64,6 +77,8 @@ public sealed partial class BrokerRuntime : IDisposable
     public void Dispose()
     {
         _housekeeping.Dispose();
+        Groups.Dispose();
+        _groupStore.Dispose();
         Logs.Shutdown();
     }
 
