@@ -1,0 +1,121 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Weir.Broker.Controller;
+using Weir.Protocol;
+using Weir.Protocol.Messages;
+
+namespace Weir.Broker.Tests;
+
+/// <summary>Consumer groups through real clients: kafka-python, confluent-kafka and kcat against one in-process broker.</summary>
+public sealed class GroupTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
+{
+    private static string NewTopic(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Kafka_python_members_share_partitions_rebalance_on_leave_and_consume_each_record_once()
+    {
+        var topic = NewTopic("kpg");
+        var runtime = broker.Host.Services.GetRequiredService<BrokerRuntime>();
+        var created = runtime.Controller.CreateTopic(new TopicCreation(topic, 6, 1, null, new Dictionary<string, string?>()), validateOnly: false);
+        Assert.Equal(ErrorCode.None, created.Error);
+
+        var result = await Python.RunAsync("kafka_python_group.py", broker.Bootstrap, topic);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var summary = JsonDocument.Parse(result.StdOut);
+        var root = summary.RootElement;
+        Assert.Equal(3, root.GetProperty("first_assignment").GetArrayLength());
+        foreach (var member in root.GetProperty("first_assignment").EnumerateArray())
+        {
+            Assert.Equal(2, member.GetArrayLength());
+        }
+
+        Assert.Equal(2, root.GetProperty("second_assignment").GetArrayLength());
+        Assert.Equal(600, root.GetProperty("group1_records").GetInt32());
+        Assert.Equal(600, root.GetProperty("group2_records").GetInt32());
+    }
+
+    [Fact]
+    public async Task Confluent_kafka_consumer_subscribes_consumes_commits_and_resumes()
+    {
+        var result = await Python.RunAsync("confluent_group.py", broker.Bootstrap, NewTopic("cfg"));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var summary = JsonDocument.Parse(result.StdOut);
+        Assert.Equal(100, summary.RootElement.GetProperty("first").GetInt32());
+        Assert.Equal(10, summary.RootElement.GetProperty("second").GetInt32());
+    }
+
+    [Fact]
+    public async Task Kcat_group_consumer_reads_everything_and_its_commits_are_visible_to_kafka_python()
+    {
+        var topic = NewTopic("kcg");
+        var group = topic + "-group";
+        var input = new StringBuilder();
+        for (var i = 0; i < 200; i++)
+        {
+            input.Append('r').Append(i).Append('\n');
+        }
+
+        var produced = await ProcessRunner.RunAsync("kcat", ["-b", broker.Bootstrap, "-X", "broker.address.family=v4", "-P", "-t", topic], input.ToString());
+        Assert.True(produced.ExitCode == 0, produced.ToString());
+
+        var consumed = await GroupReads.KcatGroupAsync(broker.Bootstrap, group, topic);
+        Assert.Equal(200, consumed.Length);
+        Assert.Equal(200, consumed.Distinct().Count());
+
+        var committed = await GroupReads.CommittedAsync(broker.Bootstrap, group, topic);
+        var ends = await GroupReads.EndOffsetsAsync(broker.Bootstrap, topic);
+        Assert.Equal(ends, committed);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public async Task FindCoordinator_names_this_broker_for_groups_at_every_version(short version)
+    {
+        using var connection = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        var request = new FindCoordinatorRequest();
+        if (version < 4)
+        {
+            request.Key = "fc-group";
+        }
+        else
+        {
+            request.CoordinatorKeys = ["fc-group", "fc-other"];
+        }
+
+        var response = await connection.RequestAsync<FindCoordinatorResponse>(ApiKey.FindCoordinator, version, request);
+        var port = broker.Host.BoundEndPoints[0].Port;
+        if (version < 4)
+        {
+            Assert.Equal((short)ErrorCode.None, response.ErrorCode);
+            Assert.Equal(1, response.NodeId);
+            Assert.Equal(port, response.Port);
+        }
+        else
+        {
+            Assert.Equal(["fc-group", "fc-other"], response.Coordinators.Select(c => c.Key));
+            Assert.All(response.Coordinators, c => Assert.Equal((short)ErrorCode.None, c.ErrorCode));
+            Assert.All(response.Coordinators, c => Assert.Equal(port, c.Port));
+        }
+
+        var image = broker.Host.Services.GetRequiredService<BrokerRuntime>().Controller.Image;
+        var offsets = image.TopicsByName["__consumer_offsets"];
+        Assert.Equal(50, offsets.Partitions.Length);
+        Assert.Equal("compact", image.ConfigsOf(Metadata.ConfigResourceKind.Topic, "__consumer_offsets")["cleanup.policy"]);
+    }
+
+    [Fact]
+    public async Task FindCoordinator_for_a_transactional_id_is_not_available_yet()
+    {
+        using var connection = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        var response = await connection.RequestAsync<FindCoordinatorResponse>(
+            ApiKey.FindCoordinator, 4, new FindCoordinatorRequest { KeyType = 1, CoordinatorKeys = ["txn"] });
+        Assert.Equal((short)ErrorCode.CoordinatorNotAvailable, Assert.Single(response.Coordinators).ErrorCode);
+    }
+}
