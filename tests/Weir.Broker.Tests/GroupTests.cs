@@ -118,4 +118,51 @@ public sealed class GroupTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
             ApiKey.FindCoordinator, 4, new FindCoordinatorRequest { KeyType = 1, CoordinatorKeys = ["txn"] });
         Assert.Equal((short)ErrorCode.CoordinatorNotAvailable, Assert.Single(response.Coordinators).ErrorCode);
     }
+
+    [Fact]
+    public async Task OffsetCommit_answers_unknown_topic_or_partition_for_partitions_the_cluster_lacks_and_commits_the_rest()
+    {
+        var topic = NewTopic("oc");
+        var runtime = broker.Host.Services.GetRequiredService<BrokerRuntime>();
+        Assert.Equal(ErrorCode.None, runtime.Controller.CreateTopic(new TopicCreation(topic, 1, 1, null, new Dictionary<string, string?>()), validateOnly: false).Error);
+        using var connection = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        await connection.RequestAsync<FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, new FindCoordinatorRequest { Key = "oc-group" });
+
+        var commit = new OffsetCommitRequest
+        {
+            GroupId = "oc-group",
+            GenerationIdOrMemberEpoch = -1,
+            Topics =
+            [
+                new OffsetCommitRequest.OffsetCommitRequestTopic
+                {
+                    Name = topic,
+                    Partitions =
+                    [
+                        new OffsetCommitRequest.OffsetCommitRequestPartition { PartitionIndex = 0, CommittedOffset = 7 },
+                        new OffsetCommitRequest.OffsetCommitRequestPartition { PartitionIndex = 1, CommittedOffset = 8 },
+                    ],
+                },
+                new OffsetCommitRequest.OffsetCommitRequestTopic
+                {
+                    Name = "no-such-topic",
+                    Partitions = [new OffsetCommitRequest.OffsetCommitRequestPartition { PartitionIndex = 0, CommittedOffset = 9 }],
+                },
+            ],
+        };
+        var response = await connection.RequestAsync<OffsetCommitResponse>(ApiKey.OffsetCommit, 8, commit);
+        var errors = response.Topics.SelectMany(t => t.Partitions.Select(p => ($"{t.Name}:{p.PartitionIndex}", (ErrorCode)p.ErrorCode)))
+            .ToDictionary(e => e.Item1, e => e.Item2);
+        Assert.Equal(ErrorCode.None, errors[$"{topic}:0"]);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, errors[$"{topic}:1"]);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, errors["no-such-topic:0"]);
+        Assert.Equal(3, errors.Count);
+
+        var fetched = await connection.RequestAsync<OffsetFetchResponse>(ApiKey.OffsetFetch, 7, new OffsetFetchRequest
+        {
+            GroupId = "oc-group",
+            Topics = [new OffsetFetchRequest.OffsetFetchRequestTopic { Name = topic, PartitionIndexes = [0] }],
+        });
+        Assert.Equal(7, Assert.Single(Assert.Single(fetched.Topics).Partitions).CommittedOffset);
+    }
 }
