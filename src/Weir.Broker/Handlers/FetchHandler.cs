@@ -70,7 +70,8 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
             response.Responses.Add(topicResponse);
             foreach (var wanted in topic.Partitions)
             {
-                var data = new FetchResponse.PartitionData { PartitionIndex = wanted.Partition, PreferredReadReplica = -1 };
+                // Errors carry empty records, as Kafka's do: librdkafka 2.0.2 rejects a null record set (size -1) as a protocol error.
+                var data = new FetchResponse.PartitionData { PartitionIndex = wanted.Partition, PreferredReadReplica = -1, Records = ReadOnlyMemory<byte>.Empty };
                 topicResponse.Partitions.Add(data);
                 var partition = name is null ? null : runtime.Replicas.Get(name, wanted.Partition);
                 if (partition is null)
@@ -101,7 +102,6 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
 
                 if (slice.IsEmpty)
                 {
-                    data.Records = ReadOnlyMemory<byte>.Empty;
                     waitOn.Add(partition);
                     continue;
                 }
