@@ -27,9 +27,9 @@ public static class GroupReads
     }
 
     /// <summary>The log end offsets of partitions 0..3, from kcat's offset query.</summary>
-    public static async Task<long?[]> EndOffsetsAsync(string bootstrap, string topic)
+    public static async Task<long[]> EndOffsetsAsync(string bootstrap, string topic)
     {
-        var ends = new long?[Partitions];
+        var ends = new long[Partitions];
         for (var p = 0; p < Partitions; p++)
         {
             var result = await ProcessRunner.RunAsync("kcat", ["-b", bootstrap, "-X", "broker.address.family=v4", "-Q", "-t", $"{topic}:{p}:-1"]);
