@@ -3,8 +3,10 @@ using Microsoft.Extensions.Logging;
 using Weir.Broker.Config;
 using Weir.Broker.Controller;
 using Weir.Broker.Fetch;
+using Weir.Broker.Groups;
 using Weir.Broker.Metadata;
 using Weir.Broker.Partitions;
+using Weir.Coordinator.Group;
 using Weir.Storage;
 
 namespace Weir.Broker;
@@ -17,6 +19,7 @@ public sealed partial class BrokerRuntime : IDisposable
 {
     private readonly ILogger<BrokerRuntime> _logger;
     private readonly Timer _housekeeping;
+    private readonly OffsetsTopicStore _groupStore;
 
     public BrokerRuntime(BrokerConfig config, ILogger<BrokerRuntime> logger, TimeProvider time)
     {
@@ -39,6 +42,10 @@ public sealed partial class BrokerRuntime : IDisposable
         Replicas.Apply(Controller.Image);
         Controller.ImagePublished += Replicas.Apply;
         FetchSessions = new FetchSessionCache(config.MaxIncrementalFetchSessionCacheSlots);
+        _groupStore = new OffsetsTopicStore(Replicas, config.NodeId, time);
+        Groups = new GroupCoordinator(GroupCoordinatorConfigs.From(config, OffsetsTopic.ExistingPartitions(Controller)), _groupStore, time);
+        OffsetsTopic = new OffsetsTopic(Controller, Replicas, Groups, config);
+        OffsetsTopic.LoadIfExists();
         var interval = TimeSpan.FromMilliseconds(Math.Min(config.LogRetentionCheckIntervalMs, 30_000));
         _housekeeping = new Timer(_ => Housekeeping(), null, interval, interval);
     }
@@ -57,6 +64,11 @@ public sealed partial class BrokerRuntime : IDisposable
 
     /// <summary>Incremental fetch sessions (KIP-227), held in memory only: a restart makes clients start over.</summary>
     public FetchSessionCache FetchSessions { get; }
+    /// <summary>The classic group coordinator over this node's <c>__consumer_offsets</c> partitions.</summary>
+    public GroupCoordinator Groups { get; }
+
+    /// <summary>Creates <c>__consumer_offsets</c> on first need and loads it into <see cref="Groups"/>.</summary>
+    public OffsetsTopic OffsetsTopic { get; }
 
     /// <summary>Registers this broker with the endpoint clients should use, now that the port is known.</summary>
     public void OnListenersBound(IReadOnlyList<IPEndPoint> bound)
@@ -69,6 +81,8 @@ public sealed partial class BrokerRuntime : IDisposable
     public void Dispose()
     {
         _housekeeping.Dispose();
+        Groups.Dispose();
+        _groupStore.Dispose();
         Logs.Shutdown();
     }
 

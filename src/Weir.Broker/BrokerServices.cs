@@ -14,6 +14,7 @@ public static class BrokerServices
         services.AddSingleton(config);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<BrokerRuntime>();
+        services.AddSingleton(sp => sp.GetRequiredService<BrokerRuntime>().Groups);
         services.AddSingleton<IApiHandler, ProduceHandler>();
         services.AddSingleton<IApiHandler, FetchHandler>();
         services.AddSingleton<IApiHandler, ListOffsetsHandler>();
@@ -30,6 +31,17 @@ public static class BrokerServices
         services.AddSingleton<IApiHandler, DeleteRecordsHandler>();
         services.AddSingleton<IApiHandler, OffsetForLeaderEpochHandler>();
         services.AddSingleton<IApiHandler, DescribeProducersHandler>();
+        services.AddSingleton<IApiHandler, FindCoordinatorHandler>();
+        services.AddSingleton<IApiHandler, JoinGroupHandler>();
+        services.AddSingleton<IApiHandler, SyncGroupHandler>();
+        services.AddSingleton<IApiHandler, HeartbeatHandler>();
+        services.AddSingleton<IApiHandler, LeaveGroupHandler>();
+        services.AddSingleton<IApiHandler, OffsetCommitHandler>();
+        services.AddSingleton<IApiHandler, OffsetFetchHandler>();
+        services.AddSingleton<IApiHandler, DescribeGroupsHandler>();
+        services.AddSingleton<IApiHandler, ListGroupsHandler>();
+        services.AddSingleton<IApiHandler, DeleteGroupsHandler>();
+        services.AddSingleton<IApiHandler, OffsetDeleteHandler>();
         services.AddSingleton<ApiHandlerRegistry>();
         services.AddSingleton<IRequestProcessor, RequestDispatcher>();
     }

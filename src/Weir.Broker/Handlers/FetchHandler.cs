@@ -71,7 +71,8 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
         for (var i = 0; i < targets.Count; i++)
         {
             var wanted = targets[i];
-            var data = new FetchResponse.PartitionData { PartitionIndex = wanted.Partition, PreferredReadReplica = -1 };
+            // Errors carry empty records, as Kafka's do: librdkafka 2.0.2 rejects a null record set (size -1) as a protocol error.
+            var data = new FetchResponse.PartitionData { PartitionIndex = wanted.Partition, PreferredReadReplica = -1, Records = ReadOnlyMemory<byte>.Empty };
             result.Results[i] = data;
             var name = version >= 13 ? NameOf(image, wanted.TopicId) : wanted.Topic;
             var partition = name is null ? null : runtime.Replicas.Get(name, wanted.Partition);

@@ -1,5 +1,6 @@
 using Weir.Broker.Controller;
 using Weir.Broker.Dispatch;
+using Weir.Broker.Groups;
 using Weir.Broker.Metadata;
 using Weir.Protocol;
 using Weir.Protocol.Messages;
@@ -79,7 +80,10 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
             return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition };
         }
 
-        var created = runtime.Controller.AutoCreateTopic(wanted.Name);
+        // __consumer_offsets gets its own partition count and configs, and is loaded by the coordinator.
+        var created = wanted.Name == OffsetsTopic.Name
+            ? new TopicCreationResult(runtime.OffsetsTopic.EnsureReady(), null, Guid.Empty, 0, 0)
+            : runtime.Controller.AutoCreateTopic(wanted.Name);
         image = runtime.Controller.Image;
         if (created.Error == ErrorCode.None || created.Error == ErrorCode.TopicAlreadyExists)
         {
