@@ -16,7 +16,7 @@ dotnet format Weir.slnx --verify-no-changes --no-restore -v q
 echo "== tests"
 log=$(mktemp)
 status=0
-dotnet test Weir.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+dotnet test Weir.slnx -c Release --no-build -nologo --blame-hang-timeout 10m 2>&1 | tee "$log" || status=$?
 
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12").
 read -r passed failed skipped < <(awk '

@@ -87,10 +87,22 @@ public sealed class RawConnection : IDisposable, IAsyncDisposable
 
     private async Task<bool> ReadExactlyOrEndAsync(byte[] buffer)
     {
+        // Async reads ignore ReadTimeout: bound them, so a broker that neither answers nor closes
+        // fails the test instead of hanging it.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var read = 0;
         while (read < buffer.Length)
         {
-            var n = await _stream.ReadAsync(buffer.AsMemory(read)).ConfigureAwait(false);
+            int n;
+            try
+            {
+                n = await _stream.ReadAsync(buffer.AsMemory(read), timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException("No response and no close from the broker within 30 s.");
+            }
+
             if (n == 0)
             {
                 return false;
