@@ -24,6 +24,12 @@ public sealed class LibrdkafkaSuiteTests(BrokerFixture broker) : IClassFixture<B
         // groups tier
         "0018", "0019", "0020", "0030", "0033", "0040", "0050", "0051", "0056", "0060", "0083",
         "0089", "0091", "0093", "0099", "0102", "0113", "0118", "0122", "0130", "0132", "0137",
+        // admin: 0069 (CreatePartitions under a group), and 0081's topic, config, record and group parts
+        // (0081 as a whole stops at its ACL part: Weir has no ACL APIs yet)
+        "0069", "0081/CreateTopics", "0081/DeleteTopics", "0081/CreatePartitions", "0081/AlterConfigs",
+        "0081/DescribeConfigs", "0081/DeleteRecords", "0081/DeleteGroups", "0081/ListConsumerGroups",
+        "0081/DescribeConsumerGroups", "0081/DeleteConsumerGroupOffsets", "0081/AlterConsumerGroupOffsets",
+        "0081/ListConsumerGroupOffsets",
         // other
         "0035",
     };
@@ -32,6 +38,10 @@ public sealed class LibrdkafkaSuiteTests(BrokerFixture broker) : IClassFixture<B
     [MemberData(nameof(Passing))]
     public async Task Suite_test_passes(string test)
     {
+        // "0081/DeleteGroups" runs only the subtests of 0081 whose name contains DeleteGroups.
+        var slash = test.IndexOf('/', StringComparison.Ordinal);
+        var subtests = slash < 0 ? string.Empty : test[(slash + 1)..];
+        test = slash < 0 ? test : test[..slash];
         var runner = Path.Combine(SuiteDir, "tests", "test-runner");
         Assert.True(File.Exists(runner), $"{runner} is missing: run scripts/setup-test-deps.sh (it builds librdkafka's test suite).");
         var conf = Path.GetTempFileName();
@@ -46,7 +56,7 @@ public sealed class LibrdkafkaSuiteTests(BrokerFixture broker) : IClassFixture<B
             var result = await ProcessRunner.RunAsync(
                 "/usr/bin/env",
                 [
-                    $"RDKAFKA_TEST_CONF={conf}", "TEST_KAFKA_VERSION=3.1.0", $"BROKERS={broker.Bootstrap}", $"TESTS={test}",
+                    $"RDKAFKA_TEST_CONF={conf}", "TEST_KAFKA_VERSION=3.1.0", $"BROKERS={broker.Bootstrap}", $"TESTS={test}", $"SUBTESTS={subtests}",
                     $"LD_LIBRARY_PATH={Path.Combine(SuiteDir, "src")}:{Path.Combine(SuiteDir, "src-cpp")}",
                     "sh", "-c", $"cd '{Path.Combine(SuiteDir, "tests")}' && exec ./test-runner -L -E -Q -p1",
                 ],

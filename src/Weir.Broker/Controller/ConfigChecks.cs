@@ -51,9 +51,16 @@ public static class ConfigChecks
     public static (ErrorCode Error, string? Message)? CheckValue(ConfigResourceKind kind, string name, string value)
     {
         var def = Definition(kind, name);
+        if (def is null && kind == ConfigResourceKind.Broker)
+        {
+            // Kafka keeps broker configs it has no definition for (listener and SASL settings,
+            // plugins' own names) rather than refusing them; so does Weir, without acting on them.
+            return null;
+        }
+
         if (def is null)
         {
-            return Invalid(kind, kind == ConfigResourceKind.Topic ? $"Unknown topic config name: {name}" : $"Unknown broker config name: {name}");
+            return Invalid(kind, $"Unknown topic config name: {name}");
         }
 
         if (kind == ConfigResourceKind.Broker && !DynamicBrokerConfigs.IsDynamic(name))
