@@ -20,7 +20,7 @@ public sealed class ConfigsRestartTests
                 var bootstrap = $"127.0.0.1:{host.BoundEndPoints[0].Port}";
                 var produced = await ProcessRunner.RunAsync("kcat", ["-b", bootstrap, "-X", "broker.address.family=v4", "-P", "-t", topic], "x\n");
                 Assert.True(produced.ExitCode == 0, produced.ToString());
-                var altered = await ProcessRunner.RunAsync("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Interop", "kafka_python_configs.py"), bootstrap, "alter", "topic", topic, "retention.ms=98765"]);
+                var altered = await Python.RunAsync("kafka_python_configs.py", [bootstrap, "alter", "topic", topic, "retention.ms=98765"]);
                 Assert.True(altered.ExitCode == 0, altered.ToString());
                 Assert.Equal(0, JsonDocument.Parse(altered.StdOut).RootElement[0].GetProperty("error_code").GetInt32());
                 await using var client = await RawConnection.ConnectAsync(host.BoundEndPoints[0]);
@@ -33,7 +33,7 @@ public sealed class ConfigsRestartTests
             await using (var host = await BrokerFixture.StartAsync(dataDir))
             {
                 var bootstrap = $"127.0.0.1:{host.BoundEndPoints[0].Port}";
-                var described = await ProcessRunner.RunAsync("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Interop", "confluent_configs.py"), bootstrap, "describe", "topic", topic]);
+                var described = await Python.RunAsync("confluent_configs.py", [bootstrap, "describe", "topic", topic]);
                 Assert.True(described.ExitCode == 0, described.ToString());
                 var configs = JsonDocument.Parse(described.StdOut).RootElement.GetProperty("configs");
                 Assert.Equal("98765", configs.GetProperty("retention.ms").GetProperty("value").GetString());

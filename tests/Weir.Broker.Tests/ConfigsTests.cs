@@ -11,16 +11,7 @@ namespace Weir.Broker.Tests;
 /// </summary>
 public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
 {
-    private const string Python = "/usr/bin/python3";
-
-    private static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Interop", name);
-
-    private async Task<JsonElement> RunPython(string script, params string[] args)
-    {
-        var result = await ProcessRunner.RunAsync(Python, [Script(script), broker.Bootstrap, .. args], timeout: TimeSpan.FromSeconds(90));
-        Assert.True(result.ExitCode == 0, result.ToString());
-        return JsonDocument.Parse(result.StdOut).RootElement;
-    }
+    private Task<JsonElement> RunPython(string script, params string[] args) => PythonClient.RunAsync(script, broker.Bootstrap, args);
 
     private async Task<string> NewTopic()
     {

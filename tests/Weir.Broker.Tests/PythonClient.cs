@@ -8,15 +8,11 @@ namespace Weir.Broker.Tests;
 /// </summary>
 public static class PythonClient
 {
-    /// <summary>Debian's interpreter: the python3 first on PATH may not see the Debian packages.</summary>
-    public const string Python = "/usr/bin/python3";
-
     private const int MissingModuleExit = 3;
 
     public static async Task<JsonElement> RunAsync(string script, string bootstrap, params string[] args)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Interop", script);
-        var result = await ProcessRunner.RunAsync(Python, ["-u", path, bootstrap, .. args], timeout: TimeSpan.FromSeconds(180)).ConfigureAwait(false);
+        var result = await Python.RunAsync(script, TimeSpan.FromSeconds(180), [bootstrap, .. args]).ConfigureAwait(false);
         if (result.ExitCode == MissingModuleExit)
         {
             Assert.Fail($"{script}: a Python module is missing; run scripts/setup-test-deps.sh.\n{result}");
