@@ -19,6 +19,7 @@ public sealed partial class BrokerRuntime : IDisposable
 {
     private readonly ILogger<BrokerRuntime> _logger;
     private readonly Timer _housekeeping;
+    private readonly Timer _retention;
     private readonly OffsetsTopicStore _groupStore;
 
     public BrokerRuntime(BrokerConfig config, ILogger<BrokerRuntime> logger, TimeProvider time)
@@ -46,8 +47,12 @@ public sealed partial class BrokerRuntime : IDisposable
         Groups = new GroupCoordinator(GroupCoordinatorConfigs.From(config, OffsetsTopic.ExistingPartitions(Controller)), _groupStore, time);
         OffsetsTopic = new OffsetsTopic(Controller, Replicas, Groups, config);
         OffsetsTopic.LoadIfExists();
-        var interval = TimeSpan.FromMilliseconds(Math.Min(config.LogRetentionCheckIntervalMs, 30_000));
-        _housekeeping = new Timer(_ => Housekeeping(), null, interval, interval);
+        // Flush and checkpoints every 30 s at most; retention on Kafka's own cadence
+        // (log.retention.check.interval.ms), so old-timestamped data lives as long as it would there.
+        var checkpoints = TimeSpan.FromMilliseconds(Math.Clamp(config.GetInt("log.flush.offset.checkpoint.interval.ms"), 1_000, 30_000));
+        _housekeeping = new Timer(_ => Housekeeping(), null, checkpoints, checkpoints);
+        var retention = TimeSpan.FromMilliseconds(config.LogRetentionCheckIntervalMs);
+        _retention = new Timer(_ => Retention(), null, retention, retention);
     }
 
     public BrokerConfig Config { get; }
@@ -81,20 +86,26 @@ public sealed partial class BrokerRuntime : IDisposable
     public void Dispose()
     {
         _housekeeping.Dispose();
+        _retention.Dispose();
         Groups.Dispose();
         _groupStore.Dispose();
         Logs.Shutdown();
     }
 
-    private void Housekeeping()
+    private void Housekeeping() => Guard(() =>
+    {
+        Logs.FlushDirtyLogs(Time.GetUtcNow().ToUnixTimeMilliseconds());
+        Logs.CheckpointLogOffsets();
+        Logs.CheckpointHighWatermarks();
+    });
+
+    private void Retention() => Guard(() => Logs.RunRetention(Time.GetUtcNow().ToUnixTimeMilliseconds()));
+
+    private void Guard(Action work)
     {
         try
         {
-            var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
-            Logs.RunRetention(now);
-            Logs.FlushDirtyLogs(now);
-            Logs.CheckpointLogOffsets();
-            Logs.CheckpointHighWatermarks();
+            work();
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
         {

@@ -7,7 +7,7 @@ namespace Weir.Broker.Tests;
 /// An in-process broker on an ephemeral loopback port with its own temporary data dir, shared by
 /// the tests of one class. Topic auto-creation uses 4 partitions, as librdkafka's suite expects.
 /// </summary>
-public sealed class BrokerFixture : IAsyncLifetime
+public class BrokerFixture : IAsyncLifetime
 {
     private BrokerHost? _host;
 
@@ -17,9 +17,12 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public string Bootstrap => $"127.0.0.1:{Host.BoundEndPoints[0].Port}";
 
+    /// <summary>Settings a derived fixture adds to the defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? ExtraConfig => null;
+
     public async Task InitializeAsync()
     {
-        _host = await StartAsync(DataDir).ConfigureAwait(false);
+        _host = await StartAsync(DataDir, ExtraConfig).ConfigureAwait(false);
     }
 
     public static Task<BrokerHost> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? extra = null)
