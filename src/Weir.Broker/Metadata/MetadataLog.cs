@@ -53,43 +53,23 @@ public sealed class MetadataLog
     public void Replay(Action<IKafkaMessage, long> apply)
     {
         _log.UpdateHighWatermark(_log.LogEndOffset);
-        var offset = _log.LogStartOffset;
-        while (offset < _log.LogEndOffset)
+        var from = _log.LogStartOffset;
+        _log.ForEachBatch(from, batch =>
         {
-            var slice = _log.Read(offset, 1 << 20, _log.LogEndOffset, minOneBatch: true);
-            if (slice.Error != LogError.None || slice.IsEmpty)
+            using var records = RecordBatch.ReadRecords(batch);
+            foreach (var record in records)
             {
-                break;
-            }
-
-            var bytes = slice.ToArray();
-            var batches = new RecordBatchEnumerator(bytes);
-            while (batches.MoveNext())
-            {
-                var batch = batches.Current;
-                var header = new RecordBatchHeader(batch);
-                if (header.LastOffset < offset)
+                if (record.Offset < from || record.IsValueNull)
                 {
                     continue;
                 }
 
-                using var records = RecordBatch.ReadRecords(batch);
-                foreach (var record in records)
+                var message = MetadataRecordSerde.Deserialize(record.Value);
+                if (message is not null)
                 {
-                    if (record.Offset < offset || record.IsValueNull)
-                    {
-                        continue;
-                    }
-
-                    var message = MetadataRecordSerde.Deserialize(record.Value);
-                    if (message is not null)
-                    {
-                        apply(message, record.Offset);
-                    }
+                    apply(message, record.Offset);
                 }
-
-                offset = header.LastOffset + 1;
             }
-        }
+        });
     }
 }

@@ -41,42 +41,12 @@ public sealed class Partition(TopicPartition topicPartition, Guid topicId, Parti
     /// reach a restarted broker are still recognised as duplicates. Reads the whole log once;
     /// producer snapshots (Kafka's .snapshot files) would bound this and are still to do.
     /// </summary>
-    public void RebuildProducerState()
+    public void RebuildProducerState() => Log.ForEachBatch(Log.LogStartOffset, batch =>
     {
-        var offset = Log.LogStartOffset;
-        var end = Log.LogEndOffset;
-        while (offset < end)
+        var header = new RecordBatchHeader(batch);
+        if (header.ProducerId >= 0 && header.BaseSequence >= 0 && !header.IsControl)
         {
-            var slice = Log.Read(offset, 1 << 20, end, minOneBatch: true);
-            if (slice.Error != LogError.None || slice.IsEmpty)
-            {
-                return;
-            }
-
-            var bytes = slice.ToArray();
-            var batches = new RecordBatchEnumerator(bytes);
-            var advanced = false;
-            while (batches.MoveNext())
-            {
-                var header = new RecordBatchHeader(batches.Current);
-                if (header.LastOffset < offset)
-                {
-                    continue;
-                }
-
-                if (header.ProducerId >= 0 && header.BaseSequence >= 0 && !header.IsControl)
-                {
-                    Producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.BaseSequence + header.LastOffsetDelta, header.BaseOffset, header.MaxTimestamp);
-                }
-
-                offset = header.LastOffset + 1;
-                advanced = true;
-            }
-
-            if (!advanced)
-            {
-                return;
-            }
+            Producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.BaseSequence + header.LastOffsetDelta, header.BaseOffset, header.MaxTimestamp);
         }
-    }
+    });
 }
