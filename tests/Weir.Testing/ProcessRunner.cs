@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Weir.Broker.Tests;
+namespace Weir.Testing;
 
 /// <summary>Runs an outside tool (kcat, python) with a hard time limit and captures its output.</summary>
 public static class ProcessRunner

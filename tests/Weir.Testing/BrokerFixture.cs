@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Weir.Broker;
 using Weir.Broker.Config;
+using Xunit;
 
-namespace Weir.Broker.Tests;
+namespace Weir.Testing;
 
 /// <summary>
 /// An in-process broker on an ephemeral loopback port with its own temporary data dir, shared by
