@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Weir.Cli;
+using Weir.Cli.Tools;
 
 var root = new RootCommand("Weir: a Kafka-compatible event streaming platform in one binary.");
 root.Subcommands.Add(StartCommand.Create());
+root.Subcommands.Add(TopicsCommand.Create());
+root.Subcommands.Add(ConsumerGroupsCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
