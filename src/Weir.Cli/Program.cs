@@ -6,4 +6,8 @@ var root = new RootCommand("Weir: a Kafka-compatible event streaming platform in
 root.Subcommands.Add(StartCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(ConsumerGroupsCommand.Create());
+root.Subcommands.Add(ConfigsCommand.Create());
+root.Subcommands.Add(GetOffsetsCommand.Create());
+root.Subcommands.Add(DeleteRecordsCommand.Create());
+root.Subcommands.Add(DumpLogCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
