@@ -43,7 +43,7 @@ CONSUME_RE = re.compile(r"% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: 
 # Kafka's ProducerPerformance summary line.
 KAFKA_PRODUCER_RE = re.compile(
     r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, "
-    r"([\d.]+) ms max latency(?:, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th)?")
+    r"([\d.]+) ms max latency(?:, ([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th, ([\d.]+) ms 99.9th)?")
 
 T0 = time.monotonic()
 
@@ -472,7 +472,8 @@ class Bench:
                     if size == 100 and p == 1 and acks == 1:
                         targets = [(">= 1,000,000 rec/s", lambda row: row["records_s"]["median"] >= 1_000_000),
                                    (">= 3x Redis", lambda row: self.vs_peer(row, "Redis") is not None
-                                    and self.vs_peer(row, "Redis")[0] >= 3)]
+                                    and self.vs_peer(row, "Redis")[0] >= 3,
+                                    lambda row: f"{self.vs_peer(row, 'Redis')[0]:.2f}x")]
                     if size == 1024 and acks == 1:
                         targets = [(">= 600 MB/s", lambda row: row["mb_s"]["median"] >= 600)]
                     self.add("weir", f"Weir produce {name} (rdkafka_performance)", runs, size=size,
@@ -589,7 +590,7 @@ class Bench:
             base = f"Weir produce {size} B, 1 part, acks=1 (rdkafka_performance)"
             self.add("weir", f"weir producer-perf-test {size} B, 1 part, acks=1", pruns, size=size, peer_kind="produce",
                      targets=[(">= 1.0x rdkafka_performance", lambda row, b=base: self.vs_row(row, b) is not None
-                               and self.vs_row(row, b) >= 1.0)],
+                               and self.vs_row(row, b) >= 1.0, lambda row, b=base: f"{self.vs_row(row, b):.2f}x")],
                      note=None if prod_ok else "not available in this build")
             self.add("weir", f"weir consumer-perf-test {size} B, 1 part", cruns, size=size, peer_kind="consume",
                      note=None if (prod_ok and cons_ok) else "not available in this build")
@@ -636,7 +637,11 @@ def parse_kafka_consumer(out):
     for i, line in enumerate(lines[:-1]):
         if line.startswith("start.time"):
             names = [x.strip() for x in line.split(",")]
-            values = [x.strip() for x in lines[i + 1].split(",")]
+            # the values line has as many fields (a log line could come in between)
+            rows = [x for x in lines[i + 1:] if len(x.split(",")) == len(names)]
+            if not rows:
+                return None
+            values = [x.strip() for x in rows[0].split(",")]
             d = {}
             for n, v in zip(names, values):
                 try:
@@ -678,6 +683,9 @@ def table(bench):
             recs, mbs = frange(r["records_s"]), frange(r["mb_s"])
             if r["mb_s"] and tcp:
                 xtcp = f"{r['mb_s']['median'] / tcp:.2f}"
+            p99 = summarize([x.get("p99_ms") for x in r["runs"]])
+            if p99:
+                value = f"p99 {frange(p99)} ms (saturated)"
             if r["group"] != "peer":
                 vp = bench.vs_peer(r)
                 if vp:
@@ -693,15 +701,16 @@ def table(bench):
                 xtcp = f"{r['value']['median'] / tcp:.2f}"
         if not r["runs"]:
             value = r["note"] if r.get("note") == "not available in this build" else "no successful run (see problems)"
-        for text, check in r["targets"]:
+        for text, check, *detail in r["targets"]:
             try:
                 ok = check(r) if r["runs"] else None
+                extra = f" ({detail[0](r)})" if detail and ok is not None else ""
             except (TypeError, KeyError):
-                ok = None
-            results.append((text, ok))
-        r["target_results"] = [{"target": t, "pass": ok} for t, ok in results]
-        target = "; ".join(t for t, _ in results) or ""
-        result = "; ".join("n/a" if ok is None else "PASS" if ok else "FAIL" for _, ok in results) or ""
+                ok, extra = None, ""
+            results.append((text, ok, extra))
+        r["target_results"] = [{"target": t, "pass": ok} for t, ok, _ in results]
+        target = "; ".join(t for t, _, _ in results) or ""
+        result = "; ".join(("n/a" if ok is None else "PASS" if ok else "FAIL") + extra for _, ok, extra in results) or ""
         rows.append([r["name"], recs, mbs, value, xtcp, xpeer, target, result])
     return rows
 
