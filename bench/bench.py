@@ -183,10 +183,10 @@ class Bench:
         log(f"PROBLEM {what}: {detail}")
 
     def add(self, group, name, runs, size=None, kind="throughput", unit=None, key=None, peer_kind=None,
-            targets=None, note=None):
+            targets=None, note=None, note_label=None):
         """runs: list of dicts. throughput rows read records_s (and size for MB/s); value rows read key."""
         row = {"group": group, "name": name, "kind": kind, "size": size, "unit": unit, "runs": runs,
-               "peer_kind": peer_kind, "targets": targets or [], "note": note}
+               "peer_kind": peer_kind, "targets": targets or [], "note": note, "note_label": note_label}
         if kind == "throughput":
             row["records_s"] = summarize([r.get("records_s") for r in runs])
             row["mb_s"] = summarize([r["records_s"] * size / 1e6 if r.get("records_s") else None for r in runs])
@@ -476,11 +476,11 @@ class Bench:
                                     lambda row: f"{self.vs_peer(row, 'Redis')[0]:.2f}x")]
                     if size == 1024 and acks == 1:
                         targets = [(">= 600 MB/s", lambda row: row["mb_s"]["median"] >= 600)]
-                    self.add("weir", f"Weir produce {name} (rdkafka_performance)", runs, size=size,
+                    self.add("weir", f"Weir produce {name}", runs, size=size,
                              peer_kind="produce", targets=targets)
         for (size, p), runs in consume_runs.items():
             targets = [(">= 1,200 MB/s", lambda row: row["mb_s"]["median"] >= 1200)] if size == 1024 else []
-            self.add("weir", f"Weir consume {size} B, {p} part (rdkafka_performance)", runs, size=size,
+            self.add("weir", f"Weir consume {size} B, {p} part", runs, size=size,
                      peer_kind="consume", targets=targets)
         self.add("weir", "Weir peak RSS while producing", [{"rss": v} for v in rss_by_rep.values()], kind="value",
                  unit="MB", key="rss", note="per repeat: max over every produce run, sampled every 50 ms")
@@ -490,24 +490,24 @@ class Bench:
         for size in [int(x) for x in self.a.latency_sizes.split(",")]:
             for acks in [int(x) for x in self.a.latency_acks.split(",")]:
                 a = "all" if acks == -1 else str(acks)
-                base = self.find(f"Weir produce {size} B, 1 part, acks={a} (rdkafka_performance)")
+                base = self.find(f"Weir produce {size} B, 1 part, acks={a}")
                 if base and base["records_s"]:
                     # rdkafka_performance waits a whole number of microseconds per record: ask for the
                     # highest rate it can hold that is not above half the maximum.
                     half = base["records_s"]["median"] / 2
                     rate = 1_000_000 / max(1, -(-1_000_000 // int(half)))
-                    note = (f"rdkafka_performance -l -r {rate:,.0f} (half of max {base['records_s']['median']:,.0f}, "
-                            f"rounded down to a whole us per record), linger.ms={self.a.latency_linger_ms}; "
-                            f"rec/s column: the rate achieved")
-                    self.latency_runs(size, acks, rate, self.a.latency_seconds, "at half max rate", note,
-                                      [("p99 < 3 ms", lambda row: row["latency"]["p99"]["median"] < 3)])
+                    note = (f"rdkafka_performance -l -r R, R = half the median maximum above rounded down to a whole "
+                            f"microsecond per record, linger.ms={self.a.latency_linger_ms}; rec/s = the rate achieved")
+                    self.latency_runs(size, acks, rate, self.a.latency_seconds, f"at half max (-r {rate:,.0f})", note,
+                                      "produce latency at half max", [("p99 < 3 ms", lambda row: row["latency"]["p99"]["median"] < 3)])
                 if self.a.light_rate:
                     self.latency_runs(size, acks, self.a.light_rate, self.a.light_seconds,
                                       f"at {self.a.light_rate:,} rec/s",
-                                      f"rdkafka_performance -l -r {self.a.light_rate}, linger.ms={self.a.latency_linger_ms}",
-                                      [])
+                                      f"rdkafka_performance -l -r {self.a.light_rate}, linger.ms={self.a.latency_linger_ms}; "
+                                      "rec/s = the rate achieved",
+                                      f"produce latency at {self.a.light_rate:,} rec/s", [])
 
-    def latency_runs(self, size, acks, rate, seconds, label, note, targets):
+    def latency_runs(self, size, acks, rate, seconds, label, note, note_label, targets):
         a = "all" if acks == -1 else str(acks)
         count = max(1000, int(rate * seconds))
         runs = []
@@ -516,21 +516,41 @@ class Bench:
             t = self.topic(f"lat-s{size}-a{a}-{int(rate)}-r{rep}", 1)
             prod_file = os.path.join(self.work, "produce-latency.txt")
             cons_file = os.path.join(self.work, "e2e-latency.txt")
-            consumer = subprocess.Popen(self.perf_consume(t, 1, count, ["-l", "-A", cons_file]),
+            # The consumer must be fetching before the measured records go out, or its start-up
+            # (metadata of a topic created a moment ago, first fetch) counts as latency: it is
+            # given one warm-up record without a timestamp (rdkafka_performance -l ignores it) and
+            # the measured producer starts once the consumer's progress line shows it arrived.
+            consumer = subprocess.Popen(["stdbuf", "-oL"] + self.perf_consume(t, 1, count + 1,
+                                                                             ["-l", "-A", cons_file, "-i", "100"]),
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            time.sleep(self.a.consumer_settle)  # the consumer is fetching before the first record
-            r, problems = self.perf_produce(t, size, count, acks,
+            lines, ready = [], threading.Event()
+
+            def read_consumer(stream=consumer.stdout, lines=lines, ready=ready):
+                for line in stream:
+                    lines.append(line)
+                    m = CONSUME_RE.search(line)
+                    if m and int(m.group(1)) >= 1:
+                        ready.set()
+
+            reader = threading.Thread(target=read_consumer, daemon=True)
+            reader.start()
+            warm, problems = self.perf_produce(t, size, 1, acks)
+            if not ready.wait(self.a.timeout):
+                problems.append("the consumer did not receive the warm-up record")
+            r, measured_problems = self.perf_produce(t, size, count, acks,
                                             ["-r", f"{rate:.0f}", "-l", "-A", prod_file,
                                              "-X", f"linger.ms={self.a.latency_linger_ms}"])
             try:
-                c_out, _ = consumer.communicate(timeout=self.a.timeout)
+                consumer.wait(timeout=self.a.timeout)
                 c_to = False
             except subprocess.TimeoutExpired:
                 consumer.kill()
-                c_out, _ = consumer.communicate()
+                consumer.wait()
                 c_to = True
-            c, cproblems = self.parse_consume(c_out, count, c_to)
-            for x in problems + cproblems:
+            reader.join()
+            c_out = "".join(lines)
+            c, cproblems = self.parse_consume(c_out, count + 1, c_to)
+            for x in problems + measured_problems + cproblems:
                 self.problem(f"latency {name} {label} rep {rep + 1}", x)
             r["produce_ms"] = read_latencies_ms(prod_file)
             r["e2e_ms"] = read_latencies_ms(cons_file)
@@ -543,9 +563,10 @@ class Bench:
                 f"end-to-end {fnum(el.get('p50'))}/{fnum(el.get('p99'))}/{fnum(el.get('p99.9'))} ms")
             self.check_broker()
         self.add("weir", f"Weir produce latency {name} {label}", runs, kind="latency", key="produce_ms",
-                 targets=targets, note=note)
+                 targets=targets, note=note, note_label=note_label)
         self.add("weir", f"Weir end-to-end latency {name} {label}", runs, kind="latency", key="e2e_ms",
-                 note="produce() to the consumer's receipt, same runs")
+                 note="produce() to the consumer's receipt, in the same runs as the produce latency",
+                 note_label="end-to-end latency")
 
     def weir_tool_available(self, tool, flag):
         out, _, _, rc = run(["dotnet", self.a.weir_dll, tool, "--help"], 60)
@@ -587,7 +608,7 @@ class Bench:
                         log(f"weir consumer-perf-test {size} B {rep + 1}/{self.a.reps}: {c['nMsg.sec']:,.0f} rec/s")
                 self.admin.delete_topics([t])
                 self.check_broker()
-            base = f"Weir produce {size} B, 1 part, acks=1 (rdkafka_performance)"
+            base = f"Weir produce {size} B, 1 part, acks=1"
             self.add("weir", f"weir producer-perf-test {size} B, 1 part, acks=1", pruns, size=size, peer_kind="produce",
                      targets=[(">= 1.0x rdkafka_performance", lambda row, b=base: self.vs_row(row, b) is not None
                                and self.vs_row(row, b) >= 1.0, lambda row, b=base: f"{self.vs_row(row, b):.2f}x")],
@@ -670,7 +691,8 @@ def frange(s):
     return f"{fnum(s['median'])} ({fnum(s['min'])}-{fnum(s['max'])})"
 
 
-HEAD = ["measurement", "rec/s median (min-max)", "MB/s", "value", "x TCP", "x best peer", "target", "result"]
+HEAD = ["measurement", "rec/s median (min-max)", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "other", "x TCP",
+        "x best peer", "target", "result"]
 
 
 def table(bench):
@@ -678,6 +700,7 @@ def table(bench):
     tcp = bench.tcp["median"] if bench.tcp else None
     for r in bench.rows:
         recs = mbs = value = xtcp = xpeer = "-"
+        pcts = ["-", "-", "-"]
         results = []
         if r["kind"] == "throughput":
             recs, mbs = frange(r["records_s"]), frange(r["mb_s"])
@@ -692,9 +715,7 @@ def table(bench):
                     xpeer = f"{vp[0]:.2f} ({vp[1]['name'].split()[0]})"
         elif r["kind"] == "latency":
             recs = frange(r["records_s"])
-            lat = r["latency"]
-            value = " / ".join(frange(lat[p]) for p in ("p50", "p99", "p99.9")) + " ms (p50 / p99 / p99.9)" \
-                if lat["p50"] else "-"
+            pcts = [frange(r["latency"][p]) for p in ("p50", "p99", "p99.9")]
         else:
             value = f"{frange(r['value'])} {r['unit']}" if r["value"] else "-"
             if r["unit"] == "MB/s" and r["value"] and tcp and r["group"] != "limit":
@@ -711,13 +732,13 @@ def table(bench):
         r["target_results"] = [{"target": t, "pass": ok} for t, ok, _ in results]
         target = "; ".join(t for t, _, _ in results) or ""
         result = "; ".join(("n/a" if ok is None else "PASS" if ok else "FAIL") + extra for _, ok, extra in results) or ""
-        rows.append([r["name"], recs, mbs, value, xtcp, xpeer, target, result])
+        rows.append([r["name"], recs, mbs] + pcts + [value, xtcp, xpeer, target, result])
     return rows
 
 
 def render_markdown(rows):
     widths = [max(len(HEAD[i]), *(len(r[i]) for r in rows)) for i in range(len(HEAD))]
-    right = [False, True, True, True, True, True, False, False]
+    right = [False] + [True] * 8 + [False, False]
 
     def line(cells):
         return "| " + " | ".join(c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
@@ -734,7 +755,7 @@ def main():
     ap.add_argument("--out", default=None, help="directory for results.md/.csv/.json (default: a new temp dir)")
     ap.add_argument("--work-dir", default=None, help="parent of data dirs and fio files (default: system temp)")
     ap.add_argument("--quick", action="store_true", help="1 repeat, small counts, short runs: a smoke check")
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=5, help="repeats per figure (5; at least 3 for a min-max)")
     ap.add_argument("--sizes", default="100,1024")
     ap.add_argument("--partitions", default="1,4")
     ap.add_argument("--acks", default="1,-1")
@@ -749,7 +770,6 @@ def main():
     ap.add_argument("--latency-linger-ms", type=int, default=0, help="producer linger.ms for the latency runs")
     ap.add_argument("--light-rate", type=int, default=1000, help="records/s of the light-load latency runs (0: skip)")
     ap.add_argument("--light-seconds", type=float, default=3.0, help="length of each light-load latency run")
-    ap.add_argument("--consumer-settle", type=float, default=1.5, help="s between starting the latency consumer and the producer")
     ap.add_argument("--nats-window", type=int, default=4096, help="outstanding JetStream publish acks")
     ap.add_argument("--disk-mib", type=int, default=1024, help="MiB per buffered fio run")
     ap.add_argument("--disk-sync-mib", type=int, default=256, help="MiB per fdatasync fio run")
@@ -762,7 +782,6 @@ def main():
         args.reps = 1
         args.tcp_seconds = 1
         args.latency_seconds = 1.5
-        args.consumer_settle = 1.0
         args.light_seconds = 1.0
         args.disk_mib = 256
         args.disk_sync_mib = 64
@@ -834,7 +853,13 @@ def main():
               f"{b.count(1024):,} x 1 KiB; peers {b.count(100, True):,} / {b.count(1024, True):,}. "
               f"MB = 10^6 B of record values. x TCP = MB/s / loopback TCP MB/s; x best peer = rec/s / the "
               f"best peer's rec/s at the same size.\n")
-    notes = [f"- {r['name']}: {r['note']}" for r in b.rows if r.get("note")]
+    by_note = {}
+    for r in b.rows:
+        if r.get("note") and r["note"] != "not available in this build":
+            by_note.setdefault(r["note"], []).append(r.get("note_label") or r["name"])
+    notes = [f"- {'; '.join(dict.fromkeys(names))}: {note}" for note, names in by_note.items()]
+    notes.append("- Rows naming no tool ran rdkafka_performance (librdkafka 2.0.2) against one Weir broker, "
+                 "no key, linger.ms=" + str(args.linger_ms) + "; consume = rdkafka_performance -C from the beginning.")
 
     with open(os.path.join(b.out_dir, "results.md"), "w") as f:
         f.write(header + "\n" + md + "\n\n" + "\n".join(notes) + "\n")
@@ -861,7 +886,7 @@ def main():
                        + trio(r.get("records_s")) + trio(r.get("mb_s")) + trio(r.get("value")) + [r.get("unit")]
                        + trio(lat.get("p50")) + trio(lat.get("p99")) + trio(lat.get("p99.9"))
                        + [mb / tcp if mb and tcp else None, vp[0] if vp else None, vp[1]["name"] if vp else None,
-                          cells[6], cells[7], r.get("note")])
+                          cells[-2], cells[-1], r.get("note")])
 
     print()
     print(header)

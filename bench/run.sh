@@ -7,7 +7,7 @@
 # Usage: bench/run.sh [--quick] [--out DIR] [bench.py options...]
 #   --quick            1 repeat, small counts: a smoke check in a couple of minutes
 #   --out DIR          where results go (default: a new temp dir, printed at the end)
-#   --reps N           repeats per figure (3)
+#   --reps N           repeats per figure (5)
 #   --work-dir DIR     where data dirs and fio's files go (default: the temp dir); its filesystem
 #                      is the one whose disk limits are measured
 #   bench/bench.py --help lists the rest (counts, sizes, partitions, acks, latency linger ...)
