@@ -652,6 +652,19 @@ class Bench:
         return row["records_s"]["median"] / other["records_s"]["median"]
 
 
+def user_args():
+    """The command line as typed to run.sh: without the three paths run.sh adds."""
+    out, skip = [], False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a in ("--perf", "--weir-dll", "--node-path"):
+            skip = True
+        else:
+            out.append(a)
+    return out
+
+
 def parse_kafka_consumer(out):
     """Kafka's ConsumerPerformance: a header line of comma-separated names, then one line of values."""
     lines = [line.strip() for line in out.splitlines() if line.strip()]
@@ -729,7 +742,7 @@ def table(bench):
             except (TypeError, KeyError):
                 ok, extra = None, ""
             results.append((text, ok, extra))
-        r["target_results"] = [{"target": t, "pass": ok} for t, ok, _ in results]
+        r["target_results"] = [{"target": t, "pass": ok, "detail": extra.strip(" ()")} for t, ok, extra in results]
         target = "; ".join(t for t, _, _ in results) or ""
         result = "; ".join(("n/a" if ok is None else "PASS" if ok else "FAIL") + extra for _, ok, extra in results) or ""
         rows.append([r["name"], recs, mbs] + pcts + [value, xtcp, xpeer, target, result])
@@ -835,8 +848,7 @@ def main():
     md = render_markdown(rows)
     meta = {
         "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "bench/run.sh " + " ".join(a for a in sys.argv[1:] if not a.startswith("--perf")
-                                              and not a.startswith("--weir-dll") and not a.startswith("--node-path")),
+        "command": " ".join(["bench/run.sh"] + user_args()),
         "host": platform.node(), "cpus": os.cpu_count(), "kernel": platform.release(),
         "load_avg_start": load_start, "load_avg_end": os.getloadavg(),
         "duration_s": round(time.monotonic() - T0),
