@@ -4,7 +4,7 @@
 #   - iperf3, for the raw loopback TCP reference,
 #   - kafka-python for Debian's /usr/bin/python3 (topic create/delete between runs).
 # Missing Debian packages are installed with apt-get (as root, or through sudo).
-# Usage: [WEIR_BENCH_DIR=dir] bench/broker/setup.sh     (default dir: ~/.cache/weir-bench)
+# Usage: [WEIR_BENCH_DIR=dir] bench/setup.sh     (default dir: ~/.cache/weir-bench)
 # Prints the path of rdkafka_performance on its last line.
 set -euo pipefail
 DIR="${WEIR_BENCH_DIR:-$HOME/.cache/weir-bench}"
