@@ -481,7 +481,9 @@ class Bench:
         for (size, p), runs in consume_runs.items():
             targets = [(">= 1,200 MB/s", lambda row: row["mb_s"]["median"] >= 1200)] if size == 1024 else []
             self.add("weir", f"Weir consume {size} B, {p} part", runs, size=size,
-                     peer_kind="consume", targets=targets)
+                     peer_kind="consume", targets=targets,
+                     note="each topic produced above is read once, so these rows pool the acks settings' runs",
+                     note_label="Weir consume rows")
         self.add("weir", "Weir peak RSS while producing", [{"rss": v} for v in rss_by_rep.values()], kind="value",
                  unit="MB", key="rss", note="per repeat: max over every produce run, sampled every 50 ms")
 
