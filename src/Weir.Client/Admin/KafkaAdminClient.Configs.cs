@@ -209,31 +209,31 @@ public sealed partial class KafkaAdminClient
                 configs.Remove(op.Name);
                 break;
             case AlterConfigOpType.Append:
-            {
-                var items = SplitList(configs.GetValueOrDefault(op.Name));
-                foreach (var item in SplitList(op.Value))
                 {
-                    if (!items.Contains(item))
+                    var items = SplitList(configs.GetValueOrDefault(op.Name));
+                    foreach (var item in SplitList(op.Value))
                     {
-                        items.Add(item);
+                        if (!items.Contains(item))
+                        {
+                            items.Add(item);
+                        }
                     }
-                }
 
-                configs[op.Name] = string.Join(',', items);
-                break;
-            }
+                    configs[op.Name] = string.Join(',', items);
+                    break;
+                }
 
             case AlterConfigOpType.Subtract:
-            {
-                var items = SplitList(configs.GetValueOrDefault(op.Name));
-                foreach (var item in SplitList(op.Value))
                 {
-                    items.Remove(item);
-                }
+                    var items = SplitList(configs.GetValueOrDefault(op.Name));
+                    foreach (var item in SplitList(op.Value))
+                    {
+                        items.Remove(item);
+                    }
 
-                configs[op.Name] = string.Join(',', items);
-                break;
-            }
+                    configs[op.Name] = string.Join(',', items);
+                    break;
+                }
 
             default:
                 throw new ArgumentException($"Unknown config operation {op.Op}.", nameof(op));
