@@ -115,6 +115,25 @@ public sealed class AdminTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
     }
 
     [Fact]
+    public async Task Without_incremental_alter_configs_the_whole_dynamic_set_is_sent_with_the_changes()
+    {
+        await using var admin = NewAdmin();
+        admin.UseIncrementalAlterConfigs = false;
+        var topic = Name("cfg-old");
+        await admin.CreateTopicAsync(new NewTopic(topic, 1, 1) { Configs = new Dictionary<string, string> { ["retention.ms"] = "1000000", ["segment.ms"] = "600000" } });
+        var resource = ConfigResource.Topic(topic);
+
+        await admin.AlterConfigAsync(resource, [AlterConfigOp.Set("max.message.bytes", "200000"), AlterConfigOp.Delete("segment.ms"), new AlterConfigOp("cleanup.policy", "compact", AlterConfigOpType.Append)]);
+
+        var config = await admin.DescribeConfigAsync(resource);
+        Assert.Equal("1000000", config.Get("retention.ms")!.Value);
+        Assert.Equal(ConfigSource.DynamicTopicConfig, config.Get("retention.ms")!.Source);
+        Assert.Equal("200000", config.Get("max.message.bytes")!.Value);
+        Assert.Equal(ConfigSource.DefaultConfig, config.Get("segment.ms")!.Source);
+        Assert.Equal("delete,compact", config.Get("cleanup.policy")!.Value);
+    }
+
+    [Fact]
     public async Task Broker_configs_come_from_that_broker_and_can_be_set_dynamically()
     {
         await using var admin = NewAdmin();

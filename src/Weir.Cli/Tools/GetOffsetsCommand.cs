@@ -96,7 +96,7 @@ internal static class GetOffsetsCommand
                 }
 
                 output.Append(tp.Topic).Append(':').Append(tp.Partition.ToString(CultureInfo.InvariantCulture)).Append(':')
-                    .Append(listed.Offset >= 0 ? listed.Offset.ToString(CultureInfo.InvariantCulture) : "").Append('\n');
+                    .Append(listed.Offset.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
 
             Console.Write(output.ToString());

@@ -80,7 +80,7 @@ public sealed partial class KafkaAdminClient
                 foreach (var (nodeId, group) in GroupByConfigNode(pending))
                 {
                     var connection = await ConfigConnectionAsync(nodeId, refresh, ct).ConfigureAwait(false);
-                    var incremental = connection.Version(ApiKey.IncrementalAlterConfigs, 1);
+                    var incremental = UseIncrementalAlterConfigs ? connection.Version(ApiKey.IncrementalAlterConfigs, 1) : (short)-1;
                     if (incremental >= 0)
                     {
                         await IncrementalAlterAsync(connection, incremental, group, changes, validateOnly, answer, ct).ConfigureAwait(false);
@@ -97,6 +97,9 @@ public sealed partial class KafkaAdminClient
             static (error, message) => new AdminResult(error, message),
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>False makes alters take the AlterConfigs path a broker without IncrementalAlterConfigs gets (tests use it).</summary>
+    internal bool UseIncrementalAlterConfigs { get; set; } = true;
 
     /// <summary>Changes one resource's configs; throws a <see cref="KafkaException"/> naming it when that fails.</summary>
     public async Task AlterConfigAsync(ConfigResource resource, IReadOnlyList<AlterConfigOp> ops, CancellationToken cancellationToken = default)
@@ -162,7 +165,8 @@ public sealed partial class KafkaAdminClient
             }
 
             var configs = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var entry in ToResourceConfig(resource, result, describeVersion).Entries)
+            var described = ToResourceConfig(resource, result, describeVersion);
+            foreach (var entry in described.Entries)
             {
                 if (entry.Source is ConfigSource.DynamicTopicConfig or ConfigSource.DynamicBrokerConfig or ConfigSource.DynamicDefaultBrokerConfig or ConfigSource.DynamicGroupConfig
                     && !entry.IsSensitive)
@@ -173,6 +177,12 @@ public sealed partial class KafkaAdminClient
 
             foreach (var op in changes[resource])
             {
+                // As the broker does, append and subtract start from the effective value (perhaps a default).
+                if (op.Op is AlterConfigOpType.Append or AlterConfigOpType.Subtract && !configs.ContainsKey(op.Name) && described.Get(op.Name) is { IsSensitive: false } effective)
+                {
+                    configs[op.Name] = effective.Value;
+                }
+
                 Apply(configs, op);
             }
 
