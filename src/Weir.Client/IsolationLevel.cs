@@ -1,6 +1,6 @@
 namespace Weir.Client;
 
-/// <summary>isolation.level: which records a consumer sees.</summary>
+/// <summary><c>isolation.level</c>: whether reads stop at the last stable offset (transactions).</summary>
 public enum IsolationLevel : sbyte
 {
     ReadUncommitted = 0,

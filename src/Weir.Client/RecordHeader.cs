@@ -1,4 +1,4 @@
 namespace Weir.Client;
 
-/// <summary>One record header: a string key and an optional byte value.</summary>
-public sealed record RecordHeader(string Key, byte[]? Value);
+/// <summary>A record header: a string key and a byte value that may be null.</summary>
+public readonly record struct RecordHeader(string Key, byte[]? Value);

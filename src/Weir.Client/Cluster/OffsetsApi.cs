@@ -3,72 +3,106 @@ using Weir.Protocol.Messages;
 
 namespace Weir.Client.Cluster;
 
-/// <summary>ListOffsets, OffsetFetch and OffsetCommit, shared by the consumer, admin client and tools.</summary>
+/// <summary>
+/// Offset requests consumers and admin clients share: ListOffsets (routed to each partition's
+/// leader), OffsetFetch and OffsetCommit (routed to the group coordinator).
+/// </summary>
 public static class OffsetsApi
 {
-    /// <summary>ListOffsets for each partition's timestamp (-1 latest, -2 earliest, -3 max timestamp), sent to each leader.</summary>
+    /// <summary>ListOffsets timestamp for the log end offset.</summary>
+    public const long Latest = -1;
+
+    /// <summary>ListOffsets timestamp for the log start offset.</summary>
+    public const long Earliest = -2;
+
+    /// <summary>ListOffsets timestamp for the record with the largest timestamp (KIP-734).</summary>
+    public const long MaxTimestamp = -3;
+
+    /// <summary>
+    /// Looks up offsets by timestamp (or <see cref="Latest"/>, <see cref="Earliest"/>, <see cref="MaxTimestamp"/>)
+    /// for each partition, asking each leader once. Per-partition failures come back as errors, not exceptions;
+    /// leadership changes are retried within the request timeout.
+    /// </summary>
     public static async Task<IReadOnlyDictionary<TopicPartition, ListedOffset>> ListOffsetsAsync(
         this KafkaCluster cluster,
         IReadOnlyDictionary<TopicPartition, long> timestamps,
         IsolationLevel isolationLevel = IsolationLevel.ReadUncommitted,
         CancellationToken cancellationToken = default)
     {
-        var result = new Dictionary<TopicPartition, ListedOffset>(timestamps.Count);
-        var byLeader = new Dictionary<int, List<KeyValuePair<TopicPartition, long>>>();
-        foreach (var entry in timestamps)
+        var results = new Dictionary<TopicPartition, ListedOffset>(timestamps.Count);
+        var pending = new Dictionary<TopicPartition, long>(timestamps);
+        var deadline = DateTime.UtcNow + cluster.Options.RequestTimeout;
+        while (pending.Count > 0)
         {
-            var topic = await cluster.GetTopicAsync(entry.Key.Topic, false, cancellationToken).ConfigureAwait(false);
-            var leader = entry.Key.Partition < topic.Partitions.Count ? topic.Partitions[entry.Key.Partition].Leader : -1;
-            if (leader < 0)
+            var byLeader = await GroupByLeaderAsync(cluster, pending, results, cancellationToken).ConfigureAwait(false);
+            var retry = new Dictionary<TopicPartition, long>();
+            var calls = new List<Task<ListOffsetsResponse>>(byLeader.Count);
+            foreach (var (leader, partitions) in byLeader)
             {
-                result[entry.Key] = new ListedOffset(-1, -1, -1, entry.Key.Partition < topic.Partitions.Count ? ErrorCode.LeaderNotAvailable : ErrorCode.UnknownTopicOrPartition);
-                continue;
+                calls.Add(ListFromLeaderAsync(cluster, leader, partitions, isolationLevel, cancellationToken));
             }
 
-            if (!byLeader.TryGetValue(leader, out var list))
+            for (var i = 0; i < calls.Count; i++)
             {
-                byLeader[leader] = list = [];
-            }
-
-            list.Add(entry);
-        }
-
-        foreach (var (leader, entries) in byLeader)
-        {
-            var connection = await cluster.GetConnectionAsync(leader, ConnectionLane.Default, cancellationToken).ConfigureAwait(false);
-            var version = connection.RequireVersion(ApiKey.ListOffsets, 7, 1);
-            var request = new ListOffsetsRequest { ReplicaId = -1, Topics = [] };
-            if (version >= 2)
-            {
-                request.IsolationLevel = (sbyte)isolationLevel;
-            }
-
-            var topics = new Dictionary<string, ListOffsetsRequest.ListOffsetsTopic>(StringComparer.Ordinal);
-            foreach (var (tp, timestamp) in entries)
-            {
-                if (!topics.TryGetValue(tp.Topic, out var t))
+                ListOffsetsResponse response;
+                try
                 {
-                    topics[tp.Topic] = t = new ListOffsetsRequest.ListOffsetsTopic { Name = tp.Topic, Partitions = [] };
-                    request.Topics.Add(t);
+                    response = await calls[i].ConfigureAwait(false);
+                }
+                catch (KafkaException ex) when (ex.IsRetriable)
+                {
+                    foreach (var (tp, ts) in byLeader[i].Partitions)
+                    {
+                        retry[tp] = ts;
+                    }
+
+                    continue;
                 }
 
-                t.Partitions.Add(new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = tp.Partition, Timestamp = timestamp });
-            }
-
-            var response = await connection.SendAsync<ListOffsetsResponse>(ApiKey.ListOffsets, version, request, cancellationToken).ConfigureAwait(false);
-            foreach (var topic in response.Topics)
-            {
-                foreach (var p in topic.Partitions)
+                foreach (var topic in response.Topics)
                 {
-                    result[new TopicPartition(topic.Name, p.PartitionIndex)] = new ListedOffset(p.Offset, p.Timestamp, p.LeaderEpoch, (ErrorCode)p.ErrorCode);
+                    foreach (var p in topic.Partitions)
+                    {
+                        var tp = new TopicPartition(topic.Name, p.PartitionIndex);
+                        var error = (ErrorCode)p.ErrorCode;
+                        if (error.IsRetriable() && pending.TryGetValue(tp, out var ts))
+                        {
+                            retry[tp] = ts;
+                            continue;
+                        }
+
+                        results[tp] = new ListedOffset(p.Offset, p.Timestamp, p.LeaderEpoch, error);
+                    }
                 }
             }
+
+            if (retry.Count == 0)
+            {
+                break;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                foreach (var tp in retry.Keys)
+                {
+                    results[tp] = new ListedOffset(-1, -1, -1, ErrorCode.RequestTimedOut);
+                }
+
+                break;
+            }
+
+            pending = retry;
+            await Task.Delay(cluster.Options.RetryBackoff, cancellationToken).ConfigureAwait(false);
+            await cluster.RefreshMetadataAsync(TopicsOf(pending.Keys), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        return result;
+        return results;
     }
 
-    /// <summary>The group's committed offsets for <paramref name="partitions"/> (null: all); partitions without a commit are absent.</summary>
+    /// <summary>
+    /// The group's committed offsets for <paramref name="partitions"/> (null: every partition it has committed).
+    /// Partitions without a committed offset are absent from the result.
+    /// </summary>
     public static async Task<IReadOnlyDictionary<TopicPartition, OffsetAndMetadata>> FetchCommittedOffsetsAsync(
         this KafkaCluster cluster,
         string groupId,
@@ -76,66 +110,46 @@ public static class OffsetsApi
         int? coordinatorId = null,
         CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow + cluster.Options.RequestTimeout;
-        while (true)
+        var response = await SendToCoordinatorAsync(
+            cluster,
+            groupId,
+            coordinatorId,
+            connection =>
+            {
+                var version = connection.RequireVersion(ApiKey.OffsetFetch, 7, 1);
+                var request = new OffsetFetchRequest { GroupId = groupId, Topics = partitions is null ? null : ToFetchTopics(partitions) };
+                if (partitions is null && version < 2)
+                {
+                    throw new KafkaException(ErrorCode.UnsupportedVersion, "Fetching all of a group's offsets needs OffsetFetch v2 or later");
+                }
+
+                return (version, request);
+            },
+            static (connection, version, request, ct) => connection.SendAsync<OffsetFetchResponse>(ApiKey.OffsetFetch, version, request, ct),
+            static response => (ErrorCode)response.ErrorCode,
+            cancellationToken).ConfigureAwait(false);
+
+        var result = new Dictionary<TopicPartition, OffsetAndMetadata>();
+        foreach (var topic in response.Topics)
         {
-            var node = coordinatorId ?? await cluster.FindCoordinatorAsync(groupId, 0, cancellationToken).ConfigureAwait(false);
-            var connection = await cluster.GetConnectionAsync(node, ConnectionLane.Coordinator, cancellationToken).ConfigureAwait(false);
-            var version = connection.RequireVersion(ApiKey.OffsetFetch, 7, 1);
-            var request = new OffsetFetchRequest { GroupId = groupId };
-            if (partitions is not null)
+            foreach (var p in topic.Partitions)
             {
-                var topics = new Dictionary<string, OffsetFetchRequest.OffsetFetchRequestTopic>(StringComparer.Ordinal);
-                request.Topics = [];
-                foreach (var tp in partitions)
+                KafkaException.ThrowIfError(p.ErrorCode, $"OffsetFetch for group '{groupId}', {topic.Name}-{p.PartitionIndex}");
+                if (p.CommittedOffset >= 0)
                 {
-                    if (!topics.TryGetValue(tp.Topic, out var t))
-                    {
-                        topics[tp.Topic] = t = new OffsetFetchRequest.OffsetFetchRequestTopic { Name = tp.Topic, PartitionIndexes = [] };
-                        request.Topics.Add(t);
-                    }
-
-                    t.PartitionIndexes.Add(tp.Partition);
+                    result[new TopicPartition(topic.Name, p.PartitionIndex)] = new OffsetAndMetadata(p.CommittedOffset, p.Metadata, p.CommittedLeaderEpoch);
                 }
             }
-            else if (version < 2)
-            {
-                throw new KafkaException(ErrorCode.UnsupportedVersion, "OffsetFetch for all partitions needs version 2");
-            }
-            else
-            {
-                request.Topics = null;
-            }
-
-            var response = await connection.SendAsync<OffsetFetchResponse>(ApiKey.OffsetFetch, version, request, cancellationToken).ConfigureAwait(false);
-            var error = (ErrorCode)response.ErrorCode;
-            if (error is ErrorCode.CoordinatorLoadInProgress or ErrorCode.NotCoordinator or ErrorCode.CoordinatorNotAvailable && DateTime.UtcNow < deadline)
-            {
-                coordinatorId = null;
-                await Task.Delay(cluster.Options.RetryBackoff, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            KafkaException.ThrowIfError(response.ErrorCode, $"OffsetFetch for group '{groupId}'");
-            var result = new Dictionary<TopicPartition, OffsetAndMetadata>();
-            foreach (var topic in response.Topics)
-            {
-                foreach (var p in topic.Partitions)
-                {
-                    KafkaException.ThrowIfError(p.ErrorCode, $"OffsetFetch for {topic.Name}-{p.PartitionIndex}");
-                    if (p.CommittedOffset >= 0)
-                    {
-                        result[new TopicPartition(topic.Name, p.PartitionIndex)] =
-                            new OffsetAndMetadata(p.CommittedOffset, p.Metadata, p.CommittedLeaderEpoch >= 0 ? p.CommittedLeaderEpoch : null);
-                    }
-                }
-            }
-
-            return result;
         }
+
+        return result;
     }
 
-    /// <summary>OffsetCommit; per-partition error codes are returned, not thrown.</summary>
+    /// <summary>
+    /// Commits offsets for a group. A group member passes its generation and member id; an admin
+    /// (or a consumer without group management) passes none, which Kafka accepts only while the
+    /// group has no active members. Per-partition errors are returned.
+    /// </summary>
     public static async Task<IReadOnlyDictionary<TopicPartition, ErrorCode>> CommitOffsetsAsync(
         this KafkaCluster cluster,
         string groupId,
@@ -146,35 +160,32 @@ public static class OffsetsApi
         int? coordinatorId = null,
         CancellationToken cancellationToken = default)
     {
-        var node = coordinatorId ?? await cluster.FindCoordinatorAsync(groupId, 0, cancellationToken).ConfigureAwait(false);
-        var connection = await cluster.GetConnectionAsync(node, ConnectionLane.Coordinator, cancellationToken).ConfigureAwait(false);
-        var version = connection.RequireVersion(ApiKey.OffsetCommit, 8, 2);
-        var request = new OffsetCommitRequest { GroupId = groupId, GenerationIdOrMemberEpoch = generationId, MemberId = memberId, Topics = [] };
-        if (version >= 7)
-        {
-            request.GroupInstanceId = groupInstanceId;
-        }
-
-        var topics = new Dictionary<string, OffsetCommitRequest.OffsetCommitRequestTopic>(StringComparer.Ordinal);
-        foreach (var (tp, offset) in offsets)
-        {
-            if (!topics.TryGetValue(tp.Topic, out var t))
+        var response = await SendToCoordinatorAsync(
+            cluster,
+            groupId,
+            coordinatorId,
+            connection =>
             {
-                topics[tp.Topic] = t = new OffsetCommitRequest.OffsetCommitRequestTopic { Name = tp.Topic, Partitions = [] };
-                request.Topics.Add(t);
-            }
+                var version = connection.RequireVersion(ApiKey.OffsetCommit, 8, 2);
+                var request = new OffsetCommitRequest
+                {
+                    GroupId = groupId,
+                    GenerationIdOrMemberEpoch = generationId,
+                    MemberId = memberId,
+                    Topics = ToCommitTopics(offsets, version),
+                };
+                if (version >= 7)
+                {
+                    request.GroupInstanceId = groupInstanceId;
+                }
 
-            var p = new OffsetCommitRequest.OffsetCommitRequestPartition { PartitionIndex = tp.Partition, CommittedOffset = offset.Offset, CommittedMetadata = offset.Metadata ?? string.Empty };
-            if (version >= 6 && offset.LeaderEpoch is { } epoch)
-            {
-                p.CommittedLeaderEpoch = epoch;
-            }
+                return (version, request);
+            },
+            static (connection, version, request, ct) => connection.SendAsync<OffsetCommitResponse>(ApiKey.OffsetCommit, version, request, ct),
+            static response => FirstCoordinatorError(response),
+            cancellationToken).ConfigureAwait(false);
 
-            t.Partitions.Add(p);
-        }
-
-        var response = await connection.SendAsync<OffsetCommitResponse>(ApiKey.OffsetCommit, version, request, cancellationToken).ConfigureAwait(false);
-        var result = new Dictionary<TopicPartition, ErrorCode>();
+        var result = new Dictionary<TopicPartition, ErrorCode>(offsets.Count);
         foreach (var topic in response.Topics)
         {
             foreach (var p in topic.Partitions)
@@ -184,5 +195,237 @@ public static class OffsetsApi
         }
 
         return result;
+    }
+
+    /// <summary>Sends to the group's coordinator, finding it again (and retrying) when it moved or is loading.</summary>
+    private static async Task<TResponse> SendToCoordinatorAsync<TResponse>(
+        KafkaCluster cluster,
+        string groupId,
+        int? coordinatorId,
+        Func<Network.BrokerConnection, (short Version, IKafkaMessage Request)> build,
+        Func<Network.BrokerConnection, short, IKafkaMessage, CancellationToken, Task<TResponse>> send,
+        Func<TResponse, ErrorCode> coordinatorError,
+        CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + cluster.Options.RequestTimeout;
+        var nodeId = coordinatorId;
+        while (true)
+        {
+            ErrorCode error;
+            try
+            {
+                nodeId ??= await cluster.FindCoordinatorAsync(groupId, 0, cancellationToken).ConfigureAwait(false);
+                var connection = await cluster.GetConnectionAsync(nodeId.Value, ConnectionLane.Coordinator, cancellationToken).ConfigureAwait(false);
+                var (version, request) = build(connection);
+                var response = await send(connection, version, request, cancellationToken).ConfigureAwait(false);
+                error = coordinatorError(response);
+                if (error is not (ErrorCode.CoordinatorLoadInProgress or ErrorCode.CoordinatorNotAvailable or ErrorCode.NotCoordinator))
+                {
+                    KafkaException.ThrowIfError((short)error, $"Group '{groupId}'");
+                    return response;
+                }
+            }
+            catch (KafkaException ex) when (ex.ErrorCode == ErrorCode.NetworkException)
+            {
+                error = ex.ErrorCode;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new KafkaException(error, $"Group '{groupId}': no usable coordinator within {cluster.Options.RequestTimeout.TotalMilliseconds:0} ms");
+            }
+
+            if (error != ErrorCode.CoordinatorLoadInProgress)
+            {
+                nodeId = null;
+            }
+
+            await Task.Delay(cluster.Options.RetryBackoff, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static ErrorCode FirstCoordinatorError(OffsetCommitResponse response)
+    {
+        foreach (var topic in response.Topics)
+        {
+            foreach (var p in topic.Partitions)
+            {
+                if ((ErrorCode)p.ErrorCode is ErrorCode.CoordinatorLoadInProgress or ErrorCode.CoordinatorNotAvailable or ErrorCode.NotCoordinator)
+                {
+                    return (ErrorCode)p.ErrorCode;
+                }
+            }
+        }
+
+        return ErrorCode.None;
+    }
+
+    private static List<OffsetFetchRequest.OffsetFetchRequestTopic> ToFetchTopics(IReadOnlyCollection<TopicPartition> partitions)
+    {
+        var byTopic = new Dictionary<string, OffsetFetchRequest.OffsetFetchRequestTopic>(StringComparer.Ordinal);
+        foreach (var tp in partitions)
+        {
+            if (!byTopic.TryGetValue(tp.Topic, out var topic))
+            {
+                topic = new OffsetFetchRequest.OffsetFetchRequestTopic { Name = tp.Topic, PartitionIndexes = [] };
+                byTopic[tp.Topic] = topic;
+            }
+
+            topic.PartitionIndexes.Add(tp.Partition);
+        }
+
+        return [.. byTopic.Values];
+    }
+
+    private static List<OffsetCommitRequest.OffsetCommitRequestTopic> ToCommitTopics(IReadOnlyDictionary<TopicPartition, OffsetAndMetadata> offsets, short version)
+    {
+        var byTopic = new Dictionary<string, OffsetCommitRequest.OffsetCommitRequestTopic>(StringComparer.Ordinal);
+        foreach (var (tp, offset) in offsets)
+        {
+            if (!byTopic.TryGetValue(tp.Topic, out var topic))
+            {
+                topic = new OffsetCommitRequest.OffsetCommitRequestTopic { Name = tp.Topic, Partitions = [] };
+                byTopic[tp.Topic] = topic;
+            }
+
+            var partition = new OffsetCommitRequest.OffsetCommitRequestPartition
+            {
+                PartitionIndex = tp.Partition,
+                CommittedOffset = offset.Offset,
+                CommittedMetadata = offset.Metadata ?? "",
+            };
+            if (version >= 6)
+            {
+                partition.CommittedLeaderEpoch = offset.LeaderEpoch;
+            }
+
+            topic.Partitions.Add(partition);
+        }
+
+        return [.. byTopic.Values];
+    }
+
+    private static async Task<List<(int Leader, List<(TopicPartition Partition, long Timestamp)> Partitions)>> GroupByLeaderAsync(
+        KafkaCluster cluster,
+        Dictionary<TopicPartition, long> pending,
+        Dictionary<TopicPartition, ListedOffset> results,
+        CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        foreach (var tp in pending.Keys)
+        {
+            if (cluster.Metadata.Topic(tp.Topic) is null && !missing.Contains(tp.Topic))
+            {
+                missing.Add(tp.Topic);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            await cluster.RefreshMetadataAsync(missing, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        var byLeader = new Dictionary<int, List<(TopicPartition, long)>>();
+        foreach (var (tp, ts) in pending)
+        {
+            var topic = cluster.Metadata.Topic(tp.Topic);
+            if (topic is null || topic.Error != ErrorCode.None)
+            {
+                results[tp] = new ListedOffset(-1, -1, -1, topic?.Error ?? ErrorCode.UnknownTopicOrPartition);
+                continue;
+            }
+
+            var partition = FindPartition(topic, tp.Partition);
+            if (partition is null)
+            {
+                results[tp] = new ListedOffset(-1, -1, -1, ErrorCode.UnknownTopicOrPartition);
+                continue;
+            }
+
+            if (!byLeader.TryGetValue(partition.Leader, out var list))
+            {
+                list = [];
+                byLeader[partition.Leader] = list;
+            }
+
+            list.Add((tp, ts));
+        }
+
+        var grouped = new List<(int, List<(TopicPartition, long)>)>(byLeader.Count);
+        foreach (var (leader, list) in byLeader)
+        {
+            grouped.Add((leader, list));
+        }
+
+        return grouped;
+    }
+
+    private static PartitionMetadata? FindPartition(TopicMetadata topic, int partition)
+    {
+        foreach (var p in topic.Partitions)
+        {
+            if (p.Partition == partition)
+            {
+                return p;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<ListOffsetsResponse> ListFromLeaderAsync(
+        KafkaCluster cluster,
+        int leader,
+        List<(TopicPartition Partition, long Timestamp)> partitions,
+        IsolationLevel isolationLevel,
+        CancellationToken cancellationToken)
+    {
+        if (leader < 0)
+        {
+            throw new KafkaException(ErrorCode.LeaderNotAvailable, $"No leader for {partitions[0].Partition}");
+        }
+
+        var connection = await cluster.GetConnectionAsync(leader, ConnectionLane.Default, cancellationToken).ConfigureAwait(false);
+        var needsMaxTimestamp = false;
+        foreach (var (_, ts) in partitions)
+        {
+            needsMaxTimestamp |= ts == MaxTimestamp;
+        }
+
+        var version = connection.RequireVersion(ApiKey.ListOffsets, 9, needsMaxTimestamp ? (short)7 : (short)1);
+        var request = new ListOffsetsRequest { ReplicaId = -1, Topics = [] };
+        if (version >= 2)
+        {
+            request.IsolationLevel = (sbyte)isolationLevel;
+        }
+
+        var byTopic = new Dictionary<string, ListOffsetsRequest.ListOffsetsTopic>(StringComparer.Ordinal);
+        foreach (var (tp, ts) in partitions)
+        {
+            if (!byTopic.TryGetValue(tp.Topic, out var topic))
+            {
+                topic = new ListOffsetsRequest.ListOffsetsTopic { Name = tp.Topic, Partitions = [] };
+                byTopic[tp.Topic] = topic;
+                request.Topics.Add(topic);
+            }
+
+            topic.Partitions.Add(new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = tp.Partition, Timestamp = ts });
+        }
+
+        return await connection.SendAsync<ListOffsetsResponse>(ApiKey.ListOffsets, version, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static List<string> TopicsOf(IEnumerable<TopicPartition> partitions)
+    {
+        var topics = new List<string>();
+        foreach (var tp in partitions)
+        {
+            if (!topics.Contains(tp.Topic))
+            {
+                topics.Add(tp.Topic);
+            }
+        }
+
+        return topics;
     }
 }

@@ -507,7 +507,7 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
                         {
                             _positionsNeeded = true;
                             _metadataRefreshNeeded = true;
-                            var error = answer?.Error ?? ErrorCode.UnknownTopicOrPartition;
+                            var error = listed.ContainsKey(tp) ? answer.Error : ErrorCode.UnknownTopicOrPartition;
                             if (!error.IsRetriable() && error != ErrorCode.UnknownTopicOrPartition)
                             {
                                 throw new KafkaException(error, $"ListOffsets for {tp}");
