@@ -165,4 +165,22 @@ public sealed class ConsumerGroupTests(BrokerFixture broker) : IClassFixture<Bro
         await WaitUntilAsync(() => seen.Count == total && Splits([first, second, third], 6, 2), "every record is consumed and the group settled");
         Assert.All(seen, pair => Assert.True(pair.Value == 1, $"{pair.Key} consumed {pair.Value} times"));
     }
+
+    [Fact]
+    public async Task A_pattern_subscription_consumes_every_matching_topic_and_no_other()
+    {
+        var prefix = ConsumerTestKit.NewTopic("pattern");
+        await ConsumerTestKit.CreateTopicAsync(broker.Bootstrap, prefix + "-a", 1);
+        await ConsumerTestKit.CreateTopicAsync(broker.Bootstrap, prefix + "-b", 2);
+        await ConsumerTestKit.CreateTopicAsync(broker.Bootstrap, "not-" + prefix, 1);
+        await ConsumerTestKit.ProduceAsync(broker.Bootstrap, prefix + "-a", ["k:a"], partition: 0);
+        await ConsumerTestKit.ProduceAsync(broker.Bootstrap, prefix + "-b", ["k:b"], partition: 1);
+        await ConsumerTestKit.ProduceAsync(broker.Bootstrap, "not-" + prefix, ["k:other"], partition: 0);
+        await using var consumer = new KafkaConsumer(ConsumerTestKit.Options(broker.Bootstrap, ConsumerTestKit.NewTopic("g")));
+        consumer.Subscribe(new System.Text.RegularExpressions.Regex("^" + prefix + "-.*$"));
+        var records = await ConsumerTestKit.ReadAsync(consumer, 2);
+        Assert.Equal(["a", "b"], records.Select(r => r.ValueString).Order(StringComparer.Ordinal));
+        Assert.Equal(3, consumer.Assignment.Count);
+        Assert.Equal([prefix + "-a", prefix + "-b"], consumer.Subscription.Order(StringComparer.Ordinal));
+    }
 }

@@ -46,7 +46,11 @@ public sealed class KafkaCluster : IAsyncDisposable
             {
                 var version = connection.RequireVersion(ApiKey.Metadata, 12, 1);
                 var request = new MetadataRequest();
-                if (topics is not null)
+                if (topics is null)
+                {
+                    request.Topics = null; // null asks for every topic; the default, an empty list, for none
+                }
+                else
                 {
                     request.Topics = new List<MetadataRequest.MetadataRequestTopic>(topics.Count);
                     foreach (var topic in topics)
