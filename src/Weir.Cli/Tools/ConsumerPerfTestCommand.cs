@@ -100,17 +100,19 @@ internal static class ConsumerPerfTestCommand
         var lastReportMs = 0L;
         var lastConsumedMs = clock.ElapsedMilliseconds;
         var endMs = lastConsumedMs;
+        var buffer = new ConsumeResult[options.MaxPollRecords];
         while (messages < run.Messages && clock.ElapsedMilliseconds - lastConsumedMs <= run.TimeoutMs)
         {
-            var records = await consumer.PollAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            var count = await consumer.PollAsync(buffer, TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
             var now = clock.ElapsedMilliseconds;
-            if (records.Count > 0)
+            if (count > 0)
             {
                 lastConsumedMs = now;
             }
 
-            foreach (var record in records)
+            for (var i = 0; i < count; i++)
             {
+                ref readonly var record = ref buffer[i];
                 messages++;
                 bytes += record.Key.Length + record.Value.Length;
                 if (run.Detailed && now - lastReportMs >= run.ReportingIntervalMs)

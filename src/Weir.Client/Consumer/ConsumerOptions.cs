@@ -29,7 +29,7 @@ public sealed class ConsumerOptions : ClientOptions
     /// <summary><c>max.poll.interval.ms</c>: sent as the rebalance timeout.</summary>
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary><c>max.poll.records</c>: most records one <see cref="KafkaConsumer.PollAsync"/> returns.</summary>
+    /// <summary><c>max.poll.records</c>: most records one <see cref="KafkaConsumer.PollAsync(TimeSpan, CancellationToken)"/> returns.</summary>
     public int MaxPollRecords { get; set; } = 500;
 
     /// <summary><c>fetch.min.bytes</c>.</summary>

@@ -8,7 +8,7 @@ namespace Weir.Client.Consumer;
 /// <summary>
 /// A Kafka consumer: subscribes in a group (classic protocol, range / roundrobin /
 /// cooperative-sticky) or is assigned partitions by hand, and hands out records through
-/// <see cref="ConsumeAsync"/> or <see cref="PollAsync"/>. Fetching runs ahead in background loops
+/// <see cref="ConsumeAsync"/> or <see cref="PollAsync(TimeSpan, CancellationToken)"/>. Fetching runs ahead in background loops
 /// (one per partition leader, on <see cref="ConnectionLane.Fetch"/>) into a bounded buffer, so a
 /// slow handler never stalls the network. Like Kafka's consumer, one flow uses it at a time:
 /// rebalances and their callbacks run inside ConsumeAsync / PollAsync.
@@ -196,26 +196,51 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<ConsumeResult>> PollAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        var buffer = new ConsumeResult[_options.MaxPollRecords];
+        var count = await PollAsync(buffer, timeout, cancellationToken).ConfigureAwait(false);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        if (count < buffer.Length)
+        {
+            Array.Resize(ref buffer, count);
+        }
+
+        return buffer;
+    }
+
+    /// <summary>
+    /// Like <see cref="PollAsync(TimeSpan, CancellationToken)"/>, into the caller's (reusable)
+    /// buffer: no allocation per poll. Returns how many records were written (0 on timeout).
+    /// </summary>
+    public async ValueTask<int> PollAsync(Memory<ConsumeResult> buffer, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
         ThrowIfDisposed();
+        if (buffer.IsEmpty)
+        {
+            throw new ArgumentException("The buffer must hold at least one record.", nameof(buffer));
+        }
+
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
         {
             if (_decodedIndex < _decodedCount)
             {
                 var from = _decodedFrom!;
-                var n = Math.Min(_decodedCount - _decodedIndex, _options.MaxPollRecords);
                 if (from.State.Epoch == from.Epoch)
                 {
-                    var result = new ConsumeResult[n];
-                    Array.Copy(_decoded, _decodedIndex, result, 0, n);
+                    var n = Math.Min(_decodedCount - _decodedIndex, buffer.Length);
+                    _decoded.AsSpan(_decodedIndex, n).CopyTo(buffer.Span);
                     _decodedIndex += n;
-                    from.State.Position = result[n - 1].Offset + 1;
+                    from.State.Position = _decoded[_decodedIndex - 1].Offset + 1;
                     if (_decodedIndex == _decodedCount)
                     {
                         FinishDecoded();
                     }
 
-                    return result;
+                    return n;
                 }
 
                 FinishDecoded();
@@ -223,7 +248,7 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
 
             if (!await FillAsync(deadline, cancellationToken).ConfigureAwait(false))
             {
-                return [];
+                return 0;
             }
         }
     }
