@@ -71,7 +71,9 @@ internal static class ConsoleProducerCommand
             {
                 ["acks"] = "-1",
                 ["batch.size"] = "16384",
-                ["linger.ms"] = "1000",
+
+                // --timeout (linger) applies to asynchronous mode only: --sync sends each line at once.
+                ["linger.ms"] = parse.GetValue(sync) ? "0" : "1000",
                 ["retries"] = "3",
                 ["request.timeout.ms"] = "1500",
             };

@@ -221,7 +221,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
             }
             catch (KafkaException ex) when (ex.IsRetriable || ex.ErrorCode == ErrorCode.UnknownTopicOrPartition)
             {
-                failure = new KafkaException(ex.ErrorCode, $"Topic {topic} not present in metadata after {_options.MaxBlock.TotalMilliseconds:0} ms", ex);
+                failure = new KafkaException(ex.ErrorCode, $"Topic {topic} not present in metadata after {_options.MaxBlock.TotalMilliseconds:0} ms ({ex.Message})", ex);
                 break;
             }
             catch (KafkaException ex)
