@@ -242,4 +242,95 @@ public sealed class ProducerTests(BrokerFixture broker) : IClassFixture<BrokerFi
         Assert.Equal((byte)CompressionType.Gzip, (byte)(bytes[RecordBatchHeader.AttributesOffset + 1] & 0x07));
         Assert.True(bytes.Length < 500, "1000 'a's compress");
     }
+
+    [Fact]
+    public async Task Idempotent_producer_retries_across_a_broker_restart_without_duplicates_or_reordering()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "weir-test-" + Guid.NewGuid().ToString("N"));
+        var host = await BrokerFixture.StartAsync(dataDir);
+        var port = host.BoundEndPoints[0].Port;
+        var topic = NewTopic("restart");
+        try
+        {
+            await using var producer = new KafkaProducer(new ProducerOptions { BootstrapServers = $"127.0.0.1:{port}", BatchSize = 256 });
+            var first = Enumerable.Range(0, 500).Select(i => producer.ProduceAsync(topic, null, Encoding.UTF8.GetBytes("v" + i), partition: 0)).ToArray();
+            await Task.WhenAll(first);
+            await host.DisposeAsync();
+
+            // Produced while the broker is down: every send fails with a network error and is retried.
+            var second = Enumerable.Range(500, 500).Select(i => producer.ProduceAsync(topic, null, Encoding.UTF8.GetBytes("v" + i), partition: 0)).ToArray();
+            host = await BrokerFixture.StartAsync(dataDir, new Dictionary<string, string> { ["listeners"] = $"PLAINTEXT://127.0.0.1:{port}" });
+            var results = await Task.WhenAll(second).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(Enumerable.Range(500, 500).Select(i => (long)i), results.Select(r => r.Offset));
+
+            var kcat = await ProcessRunner.RunAsync("kcat", ["-C", "-b", $"127.0.0.1:{port}", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%s\n"]);
+            Assert.Equal(Enumerable.Range(0, 1000).Select(i => "v" + i), kcat.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Producing_allocates_nothing_per_record_on_the_callers_thread()
+    {
+        var topic = NewTopic("alloc");
+        await using var producer = new KafkaProducer(Options(o => o.Acks = 1));
+        var handler = new CountingHandler();
+        var value = new byte[100];
+        void ProduceMany(int n)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                producer.Produce(topic, default, true, value, false, handler, i, partition: 0);
+            }
+        }
+
+        // Batches (and their buffers) are pooled once the first rounds created them; measure the steady state.
+        for (var round = 0; round < 5; round++)
+        {
+            ProduceMany(2_000);
+            await producer.FlushAsync();
+        }
+
+        long allocated = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            ProduceMany(2_000);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            await producer.FlushAsync();
+        }
+
+        var perRecord = allocated / 40_000.0;
+        Assert.Equal(50_000, handler.Delivered);
+        Assert.True(perRecord < 4, $"{perRecord:0.0} bytes allocated per record");
+
+        // ProduceAsync: one TaskCompletionSource and its Task per record, nothing else.
+        var tasks = new Task<RecordMetadata>[2_000];
+        var beforeAsync = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = producer.ProduceAsync(topic, null, value, partition: 0);
+        }
+
+        var perAsyncRecord = (GC.GetAllocatedBytesForCurrentThread() - beforeAsync) / (double)tasks.Length;
+        await Task.WhenAll(tasks);
+        Assert.True(perAsyncRecord < 200, $"{perAsyncRecord:0.0} bytes allocated per ProduceAsync");
+    }
+
+    private sealed class CountingHandler : IDeliveryHandler
+    {
+        private int _delivered;
+
+        public int Delivered => Volatile.Read(ref _delivered);
+
+        public void OnDelivery(long state, in RecordMetadata metadata, Exception? error)
+        {
+            Assert.Null(error);
+            Interlocked.Increment(ref _delivered);
+        }
+    }
 }

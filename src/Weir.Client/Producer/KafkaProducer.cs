@@ -192,7 +192,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
                     if (!topicState.LookingUp)
                     {
                         topicState.LookingUp = true;
-                        _ = Task.Run(() => LookupTopicAsync(topicState));
+                        StartLookup(topicState);
                     }
 
                     return;
@@ -202,6 +202,9 @@ public sealed partial class KafkaProducer : IAsyncDisposable
 
         Append(topicState, partitions, partition, key, keyIsNull, value, valueIsNull, headers, timestamp, completion, state);
     }
+
+    // A method of its own: a lambda in Enqueue would allocate its closure on every call.
+    private void StartLookup(TopicState topicState) => _ = Task.Run(() => LookupTopicAsync(topicState));
 
     private async Task LookupTopicAsync(TopicState topicState)
     {
