@@ -12,4 +12,6 @@ root.Subcommands.Add(DeleteRecordsCommand.Create());
 root.Subcommands.Add(DumpLogCommand.Create());
 root.Subcommands.Add(ConsoleConsumerCommand.Create());
 root.Subcommands.Add(ConsumerPerfTestCommand.Create());
+root.Subcommands.Add(ConsoleProducerCommand.Create());
+root.Subcommands.Add(ProducerPerfTestCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
