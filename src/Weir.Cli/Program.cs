@@ -10,4 +10,6 @@ root.Subcommands.Add(ConfigsCommand.Create());
 root.Subcommands.Add(GetOffsetsCommand.Create());
 root.Subcommands.Add(DeleteRecordsCommand.Create());
 root.Subcommands.Add(DumpLogCommand.Create());
+root.Subcommands.Add(ConsoleConsumerCommand.Create());
+root.Subcommands.Add(ConsumerPerfTestCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
