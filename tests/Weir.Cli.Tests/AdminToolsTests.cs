@@ -182,6 +182,10 @@ public sealed class AdminToolsTests(BrokerFixture broker) : IClassFixture<Broker
             Assert.Matches(@"^GROUP\s+CONSUMER-ID\s+HOST\s+CLIENT-ID\s+#PARTITIONS\s+ASSIGNMENT$", rows[0]);
             Assert.Matches($@"^{group}\s+\S+\s+\S+\s+live-reader\s+2\s+{topic}\(0,1\)$", rows[1]);
 
+            var offsets = await Run("kafka-consumer-groups.sh", "--describe", "--group", group);
+            Assert.Matches($@"(?m)^{group}\s+{topic}\s+0\s+-\s+0\s+-\s+\S+\s+\S+\s+live-reader$", offsets.StdOut);
+            Assert.Matches($@"(?m)^{group}\s+{topic}\s+1\s+-\s+0\s+-\s+\S+\s+\S+\s+live-reader$", offsets.StdOut);
+
             var state = await Run("kafka-consumer-groups.sh", "--describe", "--group", group, "--state");
             Assert.Matches($@"(?m)^{group}\s+\S+:\d+\s+\(\d+\)\s+range\S*\s+Stable\s+1$", state.StdOut);
 
