@@ -140,6 +140,14 @@ public sealed class AdminToolsTests(BrokerFixture broker) : IClassFixture<Broker
         var early = await Run("kafka-consumer-groups.sh", "--reset-offsets", "--group", group, "--topic", topic, "--to-earliest", "--execute");
         Assert.Equal(2, Lines(early.StdOut).Count(l => l.StartsWith(group, StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 0", StringComparison.Ordinal)));
 
+        var byDate = await Run("kafka-consumer-groups.sh", "--reset-offsets", "--group", group, "--topic", topic, "--to-datetime", "2000-01-01T00:00:00.000", "--dry-run");
+        Assert.Equal(2, Lines(byDate.StdOut).Count(l => l.StartsWith(group, StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 0", StringComparison.Ordinal)));
+        var byDuration = await Run("kafka-consumer-groups.sh", "--reset-offsets", "--group", group, "--topic", topic, "--by-duration", "P1D", "--dry-run");
+        Assert.Equal(2, Lines(byDuration.StdOut).Count(l => l.StartsWith(group, StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 0", StringComparison.Ordinal)));
+        var future = await Run("kafka-consumer-groups.sh", "--reset-offsets", "--group", group, "--topic", $"{topic}:0", "--to-datetime", "2999-01-01T00:00:00.000", "--dry-run");
+        Assert.Contains($"Warn: Partition 0 from topic {topic} is empty. Falling back to latest known offset.", future.StdOut, StringComparison.Ordinal);
+        Assert.Matches($@"(?m)^{group}\s+{topic}\s+0\s+4\s*$", future.StdOut);
+
         var deleteOffsets = await Run("kafka-consumer-groups.sh", "--delete-offsets", "--group", group, "--topic", $"{topic}:1");
         Assert.True(deleteOffsets.ExitCode == 0, deleteOffsets.ToString());
         Assert.Contains($"Request succeed for deleting offsets with topic {topic}:1 group {group}", deleteOffsets.StdOut, StringComparison.Ordinal);
@@ -173,6 +181,10 @@ public sealed class AdminToolsTests(BrokerFixture broker) : IClassFixture<Broker
             var rows = Lines(members.StdOut);
             Assert.Matches(@"^GROUP\s+CONSUMER-ID\s+HOST\s+CLIENT-ID\s+#PARTITIONS\s+ASSIGNMENT$", rows[0]);
             Assert.Matches($@"^{group}\s+\S+\s+\S+\s+live-reader\s+2\s+{topic}\(0,1\)$", rows[1]);
+
+            var offsets = await Run("kafka-consumer-groups.sh", "--describe", "--group", group);
+            Assert.Matches($@"(?m)^{group}\s+{topic}\s+0\s+-\s+0\s+-\s+\S+\s+\S+\s+live-reader$", offsets.StdOut);
+            Assert.Matches($@"(?m)^{group}\s+{topic}\s+1\s+-\s+0\s+-\s+\S+\s+\S+\s+live-reader$", offsets.StdOut);
 
             var state = await Run("kafka-consumer-groups.sh", "--describe", "--group", group, "--state");
             Assert.Matches($@"(?m)^{group}\s+\S+:\d+\s+\(\d+\)\s+range\S*\s+Stable\s+1$", state.StdOut);
