@@ -45,12 +45,9 @@ public sealed class KafkaCluster : IAsyncDisposable
             connection =>
             {
                 var version = connection.RequireVersion(ApiKey.Metadata, 12, 1);
-                var request = new MetadataRequest();
-                if (topics is null)
-                {
-                    request.Topics = null; // null asks for every topic; the default, an empty list, for none
-                }
-                else
+                // Null topics asks for every topic (v1+); an empty list asks for none.
+                var request = new MetadataRequest { Topics = null };
+                if (topics is not null)
                 {
                     request.Topics = new List<MetadataRequest.MetadataRequestTopic>(topics.Count);
                     foreach (var topic in topics)
