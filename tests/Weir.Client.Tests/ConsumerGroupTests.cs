@@ -183,4 +183,22 @@ public sealed class ConsumerGroupTests(BrokerFixture broker) : IClassFixture<Bro
         Assert.Equal(3, consumer.Assignment.Count);
         Assert.Equal([prefix + "-a", prefix + "-b"], consumer.Subscription.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task Dispose_leaves_the_group_so_the_partitions_move_at_once()
+    {
+        var topic = ConsumerTestKit.NewTopic("leave");
+        var group = ConsumerTestKit.NewTopic("g");
+        await ConsumerTestKit.CreateTopicAsync(broker.Bootstrap, topic, 2);
+        var options = () => ConsumerTestKit.Options(broker.Bootstrap, group, o => o.SessionTimeout = TimeSpan.FromSeconds(30));
+        await using var stays = new Member(options(), topic);
+        var leaves = new Member(options(), topic);
+        await WaitUntilAsync(() => Splits([stays, leaves], 2, 1), "two members own one partition each");
+
+        // LeaveGroup hands the partition over well before the 30 s session timeout would.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await leaves.DisposeAsync();
+        await WaitUntilAsync(() => stays.Consumer.Assignment.Count == 2, "the remaining member owns both partitions");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"hand-over took {clock.Elapsed}");
+    }
 }

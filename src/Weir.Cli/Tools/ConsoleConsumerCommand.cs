@@ -186,14 +186,35 @@ internal static class ConsoleConsumerCommand
 
             var max = s.MaxMessages is { } m and >= 0 ? m : long.MaxValue;
             var idle = s.TimeoutMs is { } t and >= 0 ? TimeSpan.FromMilliseconds(t) : Timeout.InfiniteTimeSpan;
+            // The idle clock starts once the group has given us partitions: a broker's
+            // group.initial.rebalance.delay.ms (3 s by default) is not time without records to read.
             var lastRecord = Environment.TickCount64;
+            var joined = s.Partition is not null;
+            if (!joined)
+            {
+                consumer.PartitionsAssigned = _ =>
+                {
+                    if (!joined)
+                    {
+                        joined = true;
+                        lastRecord = Environment.TickCount64;
+                    }
+
+                    return Task.CompletedTask;
+                };
+            }
+
             while (count < max)
             {
                 var wait = idle == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(Math.Max(0, lastRecord + (long)idle.TotalMilliseconds - Environment.TickCount64));
                 var records = await consumer.PollAsync(wait, cancellationToken).ConfigureAwait(false);
                 if (records.Count == 0)
                 {
-                    if (idle != Timeout.InfiniteTimeSpan && Environment.TickCount64 - lastRecord >= (long)idle.TotalMilliseconds)
+                    if (!joined)
+                    {
+                        lastRecord = Environment.TickCount64;
+                    }
+                    else if (idle != Timeout.InfiniteTimeSpan && Environment.TickCount64 - lastRecord >= (long)idle.TotalMilliseconds)
                     {
                         await Console.Error.WriteLineAsync("ERROR Error processing message, terminating consumer process: (kafka.tools.ConsoleConsumer$)\norg.apache.kafka.common.errors.TimeoutException").ConfigureAwait(false);
                         break;
