@@ -414,7 +414,11 @@ public sealed partial class KafkaProducer : IAsyncDisposable
                 var sticky = topic.StickyPartition;
                 if (sticky < 0 || sticky >= count)
                 {
-                    sticky = Random.Shared.Next(count);
+                    // Negative: -1 - the partition just left, which the next pick avoids (as Java's).
+                    var previous = sticky == int.MinValue ? -1 : -1 - sticky;
+                    sticky = count <= 1 || previous < 0 || previous >= count
+                        ? Random.Shared.Next(count)
+                        : (previous + 1 + Random.Shared.Next(count - 1)) % count;
                     topic.StickyPartition = sticky;
                 }
 
@@ -434,8 +438,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
             var topic = partition.Topic;
             if (topic.StickyPartition == partition.Partition)
             {
-                var count = topic.Partitions.Length;
-                topic.StickyPartition = count <= 1 ? 0 : (partition.Partition + 1 + Random.Shared.Next(count - 1)) % count;
+                topic.StickyPartition = -1 - partition.Partition;
             }
         }
     }
