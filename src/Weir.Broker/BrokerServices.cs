@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Weir.Broker.Config;
 using Weir.Broker.Dispatch;
@@ -12,6 +13,7 @@ public static class BrokerServices
     public static void Add(IServiceCollection services, BrokerConfig config)
     {
         services.AddSingleton(config);
+        services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<BrokerRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<BrokerRuntime>().Groups);

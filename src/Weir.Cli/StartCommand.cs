@@ -40,6 +40,9 @@ internal static class StartCommand
                 {
                     ["listeners"] = "PLAINTEXT://localhost:9092",
                     ["log.dirs"] = Path.Combine(Environment.CurrentDirectory, "weir-data"),
+                    // As Kafka's sample server.properties: a lone developer's consumer should not
+                    // wait 3 s for group members that will never come.
+                    ["group.initial.rebalance.delay.ms"] = "0",
                 };
                 foreach (var (k, v) in overrides)
                 {

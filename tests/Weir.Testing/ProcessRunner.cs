@@ -10,7 +10,7 @@ public static class ProcessRunner
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{StdOut}\nstderr:\n{StdErr}";
     }
 
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null, byte[]? stdinBytes = null)
+    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null, byte[]? stdinBytes = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!IsOnPath(file))
         {
@@ -27,6 +27,11 @@ public static class ProcessRunner
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
         }
 
         using var process = Process.Start(psi)!;

@@ -115,7 +115,8 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
                 continue;
             }
 
-            data.Records = slice.ToArray();
+            // Read from the segment file into the response buffer when it is written, not copied here.
+            data.Records = slice.AsRecords();
             result.Bytes += slice.Length;
         }
 

@@ -45,7 +45,8 @@ public sealed class KafkaCluster : IAsyncDisposable
             connection =>
             {
                 var version = connection.RequireVersion(ApiKey.Metadata, 12, 1);
-                var request = new MetadataRequest();
+                // Null topics asks for every topic (v1+); an empty list asks for none.
+                var request = new MetadataRequest { Topics = null };
                 if (topics is not null)
                 {
                     request.Topics = new List<MetadataRequest.MetadataRequestTopic>(topics.Count);

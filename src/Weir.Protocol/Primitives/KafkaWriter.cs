@@ -24,8 +24,9 @@ public ref struct KafkaWriter
 
     public readonly Span<byte> Written => _span[.._position];
 
+    /// <summary>The next <paramref name="count"/> bytes, for writers that fill them in place (deferred records).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Span<byte> Take(int count)
+    internal Span<byte> Take(int count)
     {
         var slice = _span.Slice(_position, count);
         _position += count;

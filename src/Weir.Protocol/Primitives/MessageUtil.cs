@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Weir.Protocol.Records;
 
 namespace Weir.Protocol.Primitives;
 
@@ -76,6 +78,12 @@ internal static class MessageUtil
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WriteRecords(ref KafkaWriter writer, ReadOnlyMemory<byte>? value, bool compact)
     {
+        if (value.HasValue && MemoryMarshal.TryGetMemoryManager<byte, DeferredRecords>(value.GetValueOrDefault(), out var deferred, out var start, out var length))
+        {
+            WriteDeferredRecords(ref writer, deferred, start, length, compact);
+            return;
+        }
+
         var span = value.HasValue ? value.GetValueOrDefault().Span : default;
         if (compact)
         {
@@ -84,6 +92,29 @@ internal static class MessageUtil
         else
         {
             writer.WriteNullableBytes(span, !value.HasValue);
+        }
+    }
+
+    /// <summary>Records that fill the buffer straight from their source (a file range), with no copy in between.</summary>
+    private static void WriteDeferredRecords(ref KafkaWriter writer, DeferredRecords deferred, int start, int length, bool compact)
+    {
+        if (compact)
+        {
+            writer.WriteCompactLength(length);
+        }
+        else
+        {
+            writer.WriteInt32(length);
+        }
+
+        var destination = writer.Take(length);
+        if (start == 0 && length == deferred.Length)
+        {
+            deferred.CopyTo(destination);
+        }
+        else
+        {
+            deferred.GetSpan().Slice(start, length).CopyTo(destination);
         }
     }
 

@@ -60,4 +60,7 @@ public readonly ref struct Record
     public int HeaderCount { get; }
 
     public RecordHeaderEnumerator Headers => new(_headers, HeaderCount);
+
+    /// <summary>The encoded headers (<see cref="HeaderCount"/> of them), for a client that keeps them undecoded.</summary>
+    public ReadOnlySpan<byte> HeaderBytes => _headers;
 }

@@ -20,20 +20,26 @@ public readonly record struct FetchSlice(
     public bool IsEmpty => Length == 0;
 
     /// <summary>Copies the range into <paramref name="destination"/> (at least <see cref="Length"/> bytes); returns bytes copied.</summary>
-    public int CopyTo(Span<byte> destination)
-    {
-        if (Length == 0 || File is null)
-        {
-            return 0;
-        }
+    public int CopyTo(Span<byte> destination) =>
+        Length == 0 || File is null ? 0 : Read(File, Position, destination[..Length]);
 
+    /// <summary>
+    /// The range as records for a response: the writer reads them from the file straight into the
+    /// output buffer when the response is written, so no managed copy is made.
+    /// </summary>
+    public ReadOnlyMemory<byte> AsRecords() =>
+        Length == 0 || File is null ? ReadOnlyMemory<byte>.Empty : new FileRegionRecords(File, Position, Length).Memory;
+
+    /// <summary>Reads until <paramref name="destination"/> is full or the file ends (truncated underneath us by a follower); returns bytes read.</summary>
+    internal static int Read(SafeFileHandle file, long position, Span<byte> destination)
+    {
         var total = 0;
-        while (total < Length)
+        while (total < destination.Length)
         {
-            var n = RandomAccess.Read(File, destination.Slice(total, Length - total), Position + total);
+            var n = RandomAccess.Read(file, destination[total..], position + total);
             if (n == 0)
             {
-                break; // truncated underneath us (follower truncation); return what exists
+                break;
             }
 
             total += n;

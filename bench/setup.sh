@@ -4,7 +4,7 @@
 #   - iperf3, for the raw loopback TCP reference,
 #   - kafka-python for Debian's /usr/bin/python3 (topic create/delete between runs).
 # Missing Debian packages are installed with apt-get (as root, or through sudo).
-# Usage: [WEIR_BENCH_DIR=dir] bench/broker/setup.sh     (default dir: ~/.cache/weir-bench)
+# Usage: [WEIR_BENCH_DIR=dir] bench/setup.sh     (default dir: ~/.cache/weir-bench)
 # Prints the path of rdkafka_performance on its last line.
 set -euo pipefail
 DIR="${WEIR_BENCH_DIR:-$HOME/.cache/weir-bench}"
@@ -16,10 +16,13 @@ SUDO=()
 [ "$(id -u)" -eq 0 ] || SUDO=(sudo -E)
 
 need=()
-for p in iperf3 python3-kafka build-essential pkg-config dpkg-dev \
+for p in iperf3 fio redis-server redis-tools nats-server python3-kafka build-essential pkg-config dpkg-dev \
          zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# Node.js only when there is none (a newer one from elsewhere is fine).
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   "${SUDO[@]}" apt-get update -qq
@@ -54,7 +57,19 @@ if [ ! -x "$PERF" ]; then
   ) >"$DIR/build.log" 2>&1 || { tail -40 "$DIR/build.log" >&2; echo "setup: build failed, see $DIR/build.log" >&2; exit 1; }
 fi
 
+# The JetStream load script's client library, pinned by bench/nats/package-lock.json.
+here="$(cd "$(dirname "$0")" && pwd)"
+NATS="$DIR/nats"
+if ! cmp -s "$here/nats/package-lock.json" "$NATS/package-lock.json" || [ ! -d "$NATS/node_modules/nats" ]; then
+  echo "setup: installing the npm nats client into $NATS" >&2
+  mkdir -p "$NATS"
+  cp "$here/nats/package.json" "$here/nats/package-lock.json" "$NATS/"
+  (cd "$NATS" && npm ci --no-audit --no-fund --loglevel=error) >&2
+fi
+
 /usr/bin/python3 -c 'import kafka' || { echo "setup: kafka-python missing for /usr/bin/python3" >&2; exit 1; }
-command -v iperf3 >/dev/null || { echo "setup: iperf3 missing" >&2; exit 1; }
+for t in iperf3 fio redis-server redis-benchmark nats-server node; do
+  command -v "$t" >/dev/null || { echo "setup: $t missing" >&2; exit 1; }
+done
 "$PERF" -h 2>&1 | grep -m1 'librdkafka version' >&2 || true
 echo "$PERF"

@@ -1,0 +1,4 @@
+namespace Weir.Client.Admin;
+
+/// <summary>One topic in a listing.</summary>
+public sealed record TopicListing(string Name, Guid TopicId, bool IsInternal);
