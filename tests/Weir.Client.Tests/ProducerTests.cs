@@ -321,6 +321,26 @@ public sealed class ProducerTests(BrokerFixture broker) : IClassFixture<BrokerFi
         Assert.True(perAsyncRecord < 200, $"{perAsyncRecord:0.0} bytes allocated per ProduceAsync");
     }
 
+    [Fact]
+    public async Task More_than_buffer_memory_produced_before_metadata_arrives_is_delivered()
+    {
+        // Records wait for the new topic's metadata within buffer.memory; the producer then blocks
+        // until they are handed over and sent (a regression: the hand-over once waited on itself).
+        var topic = NewTopic("burst");
+        await using var producer = new KafkaProducer(Options(o => o.BufferMemory = 256 * 1024));
+        var handler = new CountingHandler();
+        var value = new byte[200];
+        await Task.Run(() =>
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                producer.Produce(topic, default, true, value, false, handler, i);
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(60));
+        await producer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(20_000, handler.Delivered);
+    }
+
     private sealed class CountingHandler : IDeliveryHandler
     {
         private int _delivered;

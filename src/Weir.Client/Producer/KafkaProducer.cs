@@ -175,6 +175,10 @@ public sealed partial class KafkaProducer : IAsyncDisposable
         var partitions = topicState.Partitions;
         if (partitions.Length == 0)
         {
+            // Records waiting for metadata count against buffer.memory too (reserved before taking
+            // the lock, which the metadata lookup needs to hand them over).
+            var size = RecordSize(key, keyIsNull, value, valueIsNull, headers);
+            ReserveMemory(size);
             lock (topicState)
             {
                 partitions = topicState.Partitions;
@@ -198,9 +202,25 @@ public sealed partial class KafkaProducer : IAsyncDisposable
                     return;
                 }
             }
+
+            Append(topicState, partitions, partition, key, keyIsNull, value, valueIsNull, headers, timestamp, completion, state, reserved: true);
+            return;
         }
 
         Append(topicState, partitions, partition, key, keyIsNull, value, valueIsNull, headers, timestamp, completion, state);
+    }
+
+    private static int RecordSize(ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, IReadOnlyList<RecordHeader>? headers)
+    {
+        var size = RecordOverhead + (keyIsNull ? 0 : key.Length) + (valueIsNull ? 0 : value.Length);
+        var headerCount = headers?.Count ?? 0;
+        for (var i = 0; i < headerCount; i++)
+        {
+            var header = headers![i];
+            size += 10 + Encoding.UTF8.GetByteCount(header.Key) + (header.Value?.Length ?? 0);
+        }
+
+        return size;
     }
 
     // A method of its own: a lambda in Enqueue would allocate its closure on every call.
@@ -250,7 +270,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
                 var partitions = UpdateTopic(topicState, metadata, publish: false);
                 foreach (var r in waiting)
                 {
-                    Append(topicState, partitions, r.Partition, r.Key, r.Key is null, r.Value, r.Value is null, r.Headers, r.Timestamp, r.Completion, r.State);
+                    Append(topicState, partitions, r.Partition, r.Key, r.Key is null, r.Value, r.Value is null, r.Headers, r.Timestamp, r.Completion, r.State, reserved: true);
                 }
 
                 topicState.Partitions = partitions;
@@ -261,6 +281,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
             {
                 foreach (var r in waiting)
                 {
+                    ReleaseMemory(RecordSize(r.Key, r.Key is null, r.Value, r.Value is null, r.Headers));
                     Complete(r.Completion, r.State, default, failure);
                 }
             }
@@ -280,18 +301,18 @@ public sealed partial class KafkaProducer : IAsyncDisposable
         IReadOnlyList<RecordHeader>? headers,
         long? timestamp,
         object? completion,
-        long state)
+        long state,
+        bool reserved = false)
     {
-        var size = RecordOverhead + (keyIsNull ? 0 : key.Length) + (valueIsNull ? 0 : value.Length);
+        var size = RecordSize(key, keyIsNull, value, valueIsNull, headers);
         var headerCount = headers?.Count ?? 0;
-        for (var i = 0; i < headerCount; i++)
-        {
-            var header = headers![i];
-            size += 10 + Encoding.UTF8.GetByteCount(header.Key) + (header.Value?.Length ?? 0);
-        }
-
         if (size + RecordBatchHeader.Size > _options.MaxRequestSize)
         {
+            if (reserved)
+            {
+                ReleaseMemory(size);
+            }
+
             Complete(completion, state, default, new KafkaException(
                 ErrorCode.MessageTooLarge,
                 $"The message is {size + RecordBatchHeader.Size} bytes when serialized which is larger than {_options.MaxRequestSize}, which is the value of the max.request.size configuration."));
@@ -303,6 +324,11 @@ public sealed partial class KafkaProducer : IAsyncDisposable
         {
             if (p < 0 || p >= partitions.Length)
             {
+                if (reserved)
+                {
+                    ReleaseMemory(size);
+                }
+
                 Complete(completion, state, default, new KafkaException(
                     ErrorCode.UnknownTopicOrPartition,
                     $"Invalid partition given with record: {p} is not in the range [0...{partitions.Length}]."));
@@ -316,7 +342,11 @@ public sealed partial class KafkaProducer : IAsyncDisposable
             partition = ChoosePartition(topic, partitions.Length, key, keyIsNull);
         }
 
-        ReserveMemory(size);
+        if (!reserved)
+        {
+            ReserveMemory(size);
+        }
+
         Interlocked.Increment(ref _pendingRecords);
         var ts = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var target = partitions[partition];
@@ -384,7 +414,11 @@ public sealed partial class KafkaProducer : IAsyncDisposable
                 var sticky = topic.StickyPartition;
                 if (sticky < 0 || sticky >= count)
                 {
-                    sticky = Random.Shared.Next(count);
+                    // Negative: -1 - the partition just left, which the next pick avoids (as Java's).
+                    var previous = sticky == int.MinValue ? -1 : -1 - sticky;
+                    sticky = count <= 1 || previous < 0 || previous >= count
+                        ? Random.Shared.Next(count)
+                        : (previous + 1 + Random.Shared.Next(count - 1)) % count;
                     topic.StickyPartition = sticky;
                 }
 
@@ -404,8 +438,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
             var topic = partition.Topic;
             if (topic.StickyPartition == partition.Partition)
             {
-                var count = topic.Partitions.Length;
-                topic.StickyPartition = count <= 1 ? 0 : (partition.Partition + 1 + Random.Shared.Next(count - 1)) % count;
+                topic.StickyPartition = -1 - partition.Partition;
             }
         }
     }

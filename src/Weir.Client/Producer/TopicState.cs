@@ -8,8 +8,9 @@ internal sealed class TopicState(string name)
     /// <summary>Replaced (never shrunk) when metadata shows more partitions.</summary>
     public volatile PartitionState[] Partitions = [];
 
-    /// <summary>Where records without a key go until that partition's batch is sealed; -1: pick anew.</summary>
-    public volatile int StickyPartition = -1;
+    /// <summary>Where records without a key go until that partition's batch is sealed; negative: pick anew
+    /// (-1 - the partition just sealed, or int.MinValue at first).</summary>
+    public volatile int StickyPartition = int.MinValue;
 
     /// <summary>Records produced before the partitions were known, in order; guarded by locking this object.</summary>
     public List<PendingRecord>? Waiting;
