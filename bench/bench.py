@@ -392,7 +392,7 @@ class Bench:
 
     def perf_produce(self, topic, size, count, acks, extra=(), sampler_pid=None):
         cmd = [self.a.perf, "-P", "-t", topic, "-b", self.bootstrap, "-s", str(size), "-c", str(count),
-               "-a", str(acks), "-X", f"linger.ms={self.a.linger_ms}"] + list(extra)
+               "-a", str(acks), "-X", f"linger.ms={self.a.linger_ms}", "-X", f"batch.size={self.a.batch_size}"] + list(extra)
         if sampler_pid:
             with RssSampler(sampler_pid) as s:
                 out, wall, timed_out, rc = run(cmd, self.a.timeout)
@@ -590,7 +590,8 @@ class Bench:
                 out, wall, timed_out, rc = run(
                     ["dotnet", self.a.weir_dll, "producer-perf-test", "--topic", t, "--num-records", str(count),
                      "--record-size", str(size), "--throughput", "-1", "--producer-props",
-                     f"bootstrap.servers={self.bootstrap}", "acks=1", f"linger.ms={self.a.linger_ms}"], self.a.timeout)
+                     f"bootstrap.servers={self.bootstrap}", "acks=1", f"linger.ms={self.a.linger_ms}",
+                     f"batch.size={self.a.batch_size}"], self.a.timeout)
                 m = last_match(KAFKA_PRODUCER_RE, out)
                 if rc != 0 or timed_out or not m or int(m.group(1)) != count:
                     self.problem(f"weir producer-perf-test {size} B rep {rep + 1}", out.strip()[-300:])
@@ -779,6 +780,9 @@ def main():
     ap.add_argument("--peer-count-100", type=int, default=1_000_000, help="peer records per run below 1 KiB")
     ap.add_argument("--peer-count-1024", type=int, default=500_000, help="peer records per run from 1 KiB")
     ap.add_argument("--linger-ms", type=int, default=5, help="producer linger.ms for the throughput runs")
+    ap.add_argument("--batch-size", type=int, default=1_000_000,
+                    help="producer batch.size for the throughput runs, the same for both clients "
+                         "(librdkafka's default; the Java client's is 16384)")
     ap.add_argument("--latency-sizes", default="100,1024")
     ap.add_argument("--latency-acks", default="1,-1")
     ap.add_argument("--latency-seconds", type=float, default=4.0, help="length of each latency run")
@@ -857,7 +861,7 @@ def main():
         "reps": args.reps, "quick": args.quick,
         "weir_records_per_run": {"<1KiB": b.count(100), ">=1KiB": b.count(1024)},
         "peer_records_per_run": {"<1KiB": b.count(100, True), ">=1KiB": b.count(1024, True)},
-        "producer": f"rdkafka_performance (librdkafka 2.0.2), linger.ms={args.linger_ms}, no key",
+        "producer": f"rdkafka_performance (librdkafka 2.0.2), linger.ms={args.linger_ms}, batch.size={args.batch_size}, no key",
         "mb": "10^6 bytes of record values",
         "tools_available": getattr(b, "tools_available", {}),
     }
