@@ -85,7 +85,7 @@ public sealed partial class KafkaAdminClient
                 foreach (var tp in pending)
                 {
                     var topic = metadata.Topic(tp.Topic);
-                    var partition = topic is null || tp.Partition < 0 || tp.Partition >= topic.Partitions.Count ? null : topic.Partitions[tp.Partition];
+                    var partition = topic?.Partition(tp.Partition);
                     if (topic is null || topic.Error != ErrorCode.None || partition is null)
                     {
                         answer[tp] = new DeletedRecords(-1, topic is { Error: not ErrorCode.None } ? topic.Error : ErrorCode.UnknownTopicOrPartition);

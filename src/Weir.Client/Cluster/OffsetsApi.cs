@@ -335,7 +335,7 @@ public static class OffsetsApi
                 continue;
             }
 
-            var partition = FindPartition(topic, tp.Partition);
+            var partition = topic.Partition(tp.Partition);
             if (partition is null)
             {
                 results[tp] = new ListedOffset(-1, -1, -1, ErrorCode.UnknownTopicOrPartition);
@@ -360,18 +360,6 @@ public static class OffsetsApi
         return grouped;
     }
 
-    private static PartitionMetadata? FindPartition(TopicMetadata topic, int partition)
-    {
-        foreach (var p in topic.Partitions)
-        {
-            if (p.Partition == partition)
-            {
-                return p;
-            }
-        }
-
-        return null;
-    }
 
     private static async Task<ListOffsetsResponse> ListFromLeaderAsync(
         KafkaCluster cluster,

@@ -427,30 +427,8 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
         }
     }
 
-    internal static int LeaderOf(ClusterMetadata metadata, TopicPartition tp)
-    {
-        var topic = metadata.Topic(tp.Topic);
-        if (topic is null)
-        {
-            return -1;
-        }
-
-        var partitions = topic.Partitions;
-        if (tp.Partition < partitions.Count && partitions[tp.Partition].Partition == tp.Partition)
-        {
-            return partitions[tp.Partition].Leader;
-        }
-
-        foreach (var p in partitions)
-        {
-            if (p.Partition == tp.Partition)
-            {
-                return p.Leader;
-            }
-        }
-
-        return -1;
-    }
+    internal static int LeaderOf(ClusterMetadata metadata, TopicPartition tp) =>
+        metadata.Topic(tp.Topic)?.Partition(tp.Partition)?.Leader ?? -1;
 
     /// <summary>Finds positions for partitions without one: the committed offset, else auto.offset.reset (or the seek's reset).</summary>
     private async Task UpdatePositionsAsync(CancellationToken cancellationToken)
