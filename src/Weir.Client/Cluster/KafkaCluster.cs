@@ -120,7 +120,8 @@ public sealed class KafkaCluster : IAsyncDisposable
         var key = (nodeId, lane);
         while (true)
         {
-            var lazy = _connections.GetOrAdd(key, k => new Lazy<Task<BrokerConnection>>(() => ConnectToNodeAsync(k.NodeId)));
+            // Static factory with state: no delegate allocated per request, only when a connection is made.
+            var lazy = _connections.GetOrAdd(key, static (k, self) => new Lazy<Task<BrokerConnection>>(() => self.ConnectToNodeAsync(k.NodeId)), this);
             BrokerConnection connection;
             try
             {
