@@ -36,6 +36,10 @@ public sealed partial class BrokerRuntime : IDisposable
             Validator = BatchValidator.Instance,
             DefaultConfig = LogConfigs.BrokerDefaults(config),
             Time = time,
+            RecoveryThreadsPerDataDir = config.GetInt("num.recovery.threads.per.data.dir"),
+            OnRecoveryTruncation = t => LogRecoveryTruncated(
+                logger, t.TopicPartition.ToString(), t.AfterCleanShutdown ? "after a clean shutdown" : "after an unclean shutdown",
+                t.NewLogEndOffset, t.RemovedLastOffset, t.RecordsRemoved, t.BytesRemoved, t.SegmentBaseOffset, t.Position, t.SegmentsDeleted),
         });
         var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition), time);
         Controller = new QuorumController(metadataLog, config, ClusterId);
@@ -126,6 +130,9 @@ public sealed partial class BrokerRuntime : IDisposable
 
         return config.ClusterId ?? KafkaUuid.NewRandom();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery truncated {Partition} {When}: log end offset now {FromOffset}; removed {Records} records (to offset {ToOffset} as the removed headers claim, -1 if none was readable) and {Bytes} bytes; cut segment {SegmentBaseOffset} at byte {Position}; deleted {SegmentsDeleted} later segments")]
+    private static partial void LogRecoveryTruncated(ILogger logger, string partition, string when, long fromOffset, long toOffset, long records, long bytes, long segmentBaseOffset, long position, int segmentsDeleted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log housekeeping failed: {Reason}")]
     private static partial void LogHousekeepingFailed(ILogger logger, string reason);

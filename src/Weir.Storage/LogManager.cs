@@ -59,7 +59,14 @@ public sealed class LogManager : IDisposable
         {
             foreach (var dir in manager.LogDirs)
             {
-                manager.LoadDir(dir);
+                try
+                {
+                    manager.LoadDir(dir);
+                }
+                catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+                }
             }
         }
         catch
@@ -105,6 +112,7 @@ public sealed class LogManager : IDisposable
         var recoveryPoints = ReadCheckpointOrEmpty(Path.Combine(dir, OffsetCheckpointFile.RecoveryPointFileName));
         var logStartOffsets = ReadCheckpointOrEmpty(Path.Combine(dir, OffsetCheckpointFile.LogStartOffsetFileName));
         var highWatermarks = ReadCheckpointOrEmpty(Path.Combine(dir, OffsetCheckpointFile.ReplicationOffsetFileName));
+        var partitions = new List<(string Path, TopicPartition TopicPartition)>();
         foreach (var sub in Directory.EnumerateDirectories(dir))
         {
             var name = Path.GetFileName(sub);
@@ -119,22 +127,30 @@ public sealed class LogManager : IDisposable
                 continue; // -future/-stray replicas and foreign directories are left alone
             }
 
+            partitions.Add((sub, tp));
+        }
+
+        // Kafka's num.recovery.threads.per.data.dir: partitions load and recover in parallel, each on one thread.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.RecoveryThreadsPerDataDir) };
+        Parallel.ForEach(partitions, parallel, p =>
+        {
             var options = new PartitionLogOptions
             {
                 Validator = _options.Validator,
                 Time = _options.Time,
                 HadCleanShutdown = clean,
-                RecoveryPoint = recoveryPoints.GetValueOrDefault(tp),
-                LogStartOffset = logStartOffsets.GetValueOrDefault(tp),
-                HighWatermark = highWatermarks.GetValueOrDefault(tp),
+                RecoveryPoint = recoveryPoints.GetValueOrDefault(p.TopicPartition),
+                LogStartOffset = logStartOffsets.GetValueOrDefault(p.TopicPartition),
+                HighWatermark = highWatermarks.GetValueOrDefault(p.TopicPartition),
+                OnRecoveryTruncation = _options.OnRecoveryTruncation,
             };
-            var log = PartitionLog.Open(sub, tp, ConfigFor(tp.Topic), options);
-            if (!_logs.TryAdd(tp, (log, dir)))
+            var log = PartitionLog.Open(p.Path, p.TopicPartition, ConfigFor(p.TopicPartition.Topic), options);
+            if (!_logs.TryAdd(p.TopicPartition, (log, dir)))
             {
                 log.Dispose();
-                throw new InvalidDataException($"Partition {tp} is in more than one log dir.");
+                throw new InvalidDataException($"Partition {p.TopicPartition} is in more than one log dir.");
             }
-        }
+        });
     }
 
     private static Dictionary<TopicPartition, long> ReadCheckpointOrEmpty(string path)

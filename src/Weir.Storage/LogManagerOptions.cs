@@ -20,4 +20,10 @@ public sealed record LogManagerOptions
     public Func<string, LogConfig>? TopicConfig { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>num.recovery.threads.per.data.dir: partitions of one log dir loaded and recovered at once.</summary>
+    public int RecoveryThreadsPerDataDir { get; init; } = 1;
+
+    /// <summary>Told of every truncation recovery makes (the broker logs a WARN).</summary>
+    public Action<Weir.Storage.Log.RecoveryTruncation>? OnRecoveryTruncation { get; init; }
 }

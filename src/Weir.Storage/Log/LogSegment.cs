@@ -8,33 +8,52 @@ namespace Weir.Storage.Log;
 /// One segment: the <c>.log</c> file of batches plus its offset and time indexes (Kafka's
 /// <c>LogSegment</c>). Appends come from one writer under the partition lock; the byte size is
 /// published after the bytes are written, so readers bounded by <see cref="Size"/> never see a torn batch.
+/// The file handle and the indexes are opened on first use (Kafka's <c>LazyIndex</c>): a segment
+/// nobody reads or writes costs no file descriptor and no index memory.
 /// </summary>
-internal sealed class LogSegment : IDisposable
+internal sealed partial class LogSegment : IDisposable
 {
-    private readonly SafeFileHandle _log;
+    private const FileShare Share = FileShare.ReadWrite | FileShare.Delete;
+    private readonly Lock _openLock = new();
+    private readonly OffsetIndex _offsetIndex;
+    private readonly TimeIndex _timeIndex;
+    private readonly int _indexIntervalBytes;
+    private SafeFileHandle? _log;
     private volatile int _size;
+    private volatile bool _indexesChecked;
     private int _bytesSinceLastIndexEntry;
     private TimestampOffset _maxTimestampSoFar;
+    private bool _maxTimestampKnown;
     private long _rollingBasedTimestamp = -1;
     private bool _disposed;
 
-    private LogSegment(string dir, long baseOffset, long createdMs, bool preallocateIndexes, int maxIndexSize)
+    private LogSegment(string dir, long baseOffset, long createdMs, LogConfig config, SafeFileHandle? created)
     {
         BaseOffset = baseOffset;
         CreatedMs = createdMs;
+        _indexIntervalBytes = config.IndexIntervalBytes;
         LogPath = LogFileNames.LogFile(dir, baseOffset);
-        _log = File.OpenHandle(LogPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        var length = RandomAccess.GetLength(_log);
+        _log = created;
+        var length = created is null ? new FileInfo(LogPath).Length : 0;
         if (length > int.MaxValue)
         {
             throw new InvalidDataException($"Segment {LogPath} is larger than 2 GiB.");
         }
 
         _size = (int)length;
-        IndexExisted = File.Exists(LogFileNames.IndexFile(dir, baseOffset)) && File.Exists(LogFileNames.TimeIndexFile(dir, baseOffset));
-        OffsetIndex = new OffsetIndex(LogFileNames.IndexFile(dir, baseOffset), baseOffset, maxIndexSize, preallocateIndexes);
-        TimeIndex = new TimeIndex(LogFileNames.TimeIndexFile(dir, baseOffset), baseOffset, maxIndexSize, preallocateIndexes);
-        _maxTimestampSoFar = TimeIndex.LastEntry;
+        var indexPath = LogFileNames.IndexFile(dir, baseOffset);
+        var timeIndexPath = LogFileNames.TimeIndexFile(dir, baseOffset);
+        IndexFilesExisted = created is not null || (File.Exists(indexPath) && File.Exists(timeIndexPath));
+        _offsetIndex = new OffsetIndex(indexPath, baseOffset);
+        _timeIndex = new TimeIndex(timeIndexPath, baseOffset);
+        if (created is not null)
+        {
+            _offsetIndex.Reset(config.SegmentIndexBytes);
+            _timeIndex.Reset(config.SegmentIndexBytes);
+            _maxTimestampSoFar = new TimestampOffset(-1, baseOffset);
+            _maxTimestampKnown = true;
+            _indexesChecked = true;
+        }
     }
 
     public long BaseOffset { get; }
@@ -46,17 +65,52 @@ internal sealed class LogSegment : IDisposable
     /// <summary>Published byte length of the <c>.log</c>; everything below it is whole batches.</summary>
     public int Size => _size;
 
-    public SafeFileHandle Handle => _log;
+    /// <summary>The <c>.log</c> file, opened on first use and kept open until the segment is closed or deleted.</summary>
+    public SafeFileHandle Handle => Volatile.Read(ref _log) ?? OpenLog();
 
-    public OffsetIndex OffsetIndex { get; }
+    /// <summary>True while the <c>.log</c> has an open handle (tests: lazily opened segments).</summary>
+    public bool IsOpen => Volatile.Read(ref _log) is not null;
 
-    public TimeIndex TimeIndex { get; }
+    /// <summary>The offset index, loaded (and checked, rebuilt if corrupt) on first use.</summary>
+    public OffsetIndex OffsetIndex
+    {
+        get
+        {
+            EnsureIndexes();
+            return _offsetIndex;
+        }
+    }
+
+    /// <summary>The time index, loaded (and checked, rebuilt if corrupt) on first use.</summary>
+    public TimeIndex TimeIndex
+    {
+        get
+        {
+            EnsureIndexes();
+            return _timeIndex;
+        }
+    }
 
     /// <summary>False when an index file was missing at open (it then needs a rebuild).</summary>
-    public bool IndexExisted { get; }
+    public bool IndexFilesExisted { get; }
+
+    /// <summary>True once the indexes were loaded (tests: segments nobody reads stay unloaded).</summary>
+    public bool IndexesLoaded => _offsetIndex.IsLoaded || _timeIndex.IsLoaded;
 
     /// <summary>Largest batch max timestamp seen and that batch's last offset, or (-1, base).</summary>
-    public TimestampOffset MaxTimestampSoFar => _maxTimestampSoFar;
+    public TimestampOffset MaxTimestampSoFar
+    {
+        get
+        {
+            if (!_maxTimestampKnown)
+            {
+                _maxTimestampSoFar = TimeIndex.LastEntry;
+                _maxTimestampKnown = true;
+            }
+
+            return _maxTimestampSoFar;
+        }
+    }
 
     /// <summary>A brand-new empty segment whose indexes are preallocated (it becomes the active one).</summary>
     public static LogSegment Create(string dir, long baseOffset, LogConfig config, long nowMs)
@@ -65,19 +119,105 @@ internal sealed class LogSegment : IDisposable
         File.Delete(LogFileNames.LogFile(dir, baseOffset));
         File.Delete(LogFileNames.IndexFile(dir, baseOffset));
         File.Delete(LogFileNames.TimeIndexFile(dir, baseOffset));
-        return new LogSegment(dir, baseOffset, nowMs, preallocateIndexes: true, config.SegmentIndexBytes);
+        var handle = File.OpenHandle(LogFileNames.LogFile(dir, baseOffset), FileMode.CreateNew, FileAccess.ReadWrite, Share);
+        var segment = new LogSegment(dir, baseOffset, nowMs, config, handle);
+        try
+        {
+            segment.ResizeIndexes(config.SegmentIndexBytes);
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
+
+        return segment;
     }
 
-    /// <summary>Opens existing files without preallocating (done later if it is the active segment).</summary>
+    /// <summary>Notes existing files without opening them (Kafka's lazy segments); preallocation follows if it is the active one.</summary>
     public static LogSegment Open(string dir, long baseOffset, LogConfig config)
     {
         var created = File.GetLastWriteTimeUtc(LogFileNames.LogFile(dir, baseOffset));
-        return new LogSegment(dir, baseOffset, new DateTimeOffset(created).ToUnixTimeMilliseconds(), preallocateIndexes: false, config.SegmentIndexBytes);
+        return new LogSegment(dir, baseOffset, new DateTimeOffset(created).ToUnixTimeMilliseconds(), config, created: null);
     }
 
-    /// <summary>Kafka's <c>LogSegment.sanityCheck</c> on the index files.</summary>
-    public bool IndexesAreSane() => IndexExisted && OffsetIndex.IsSane(_size) && TimeIndex.IsSane()
-        && (OffsetIndex.Count == 0 || OffsetIndex.LastEntry.Position < _size);
+    private SafeFileHandle OpenLog()
+    {
+        lock (_openLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_log is null)
+            {
+                // Open, never create: a segment deleted underneath a late reader must not come back empty.
+                Volatile.Write(ref _log, File.OpenHandle(LogPath, FileMode.Open, FileAccess.ReadWrite, Share));
+            }
+
+            return _log!;
+        }
+    }
+
+    /// <summary>Closes the handle if one is open; the next use opens it again (after loading, for segments nobody uses yet).</summary>
+    public void ReleaseHandle()
+    {
+        lock (_openLock)
+        {
+            var log = _log;
+            _log = null;
+            log?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Loads both indexes once and checks them (Kafka's sanity check plus ordering and bounds); a
+    /// corrupt one is rebuilt from the log's batch headers. Kafka skips the check at start-up and
+    /// only rebuilds what recovery touches; checking at first use keeps start-up cheap all the same.
+    /// </summary>
+    private void EnsureIndexes()
+    {
+        if (_indexesChecked)
+        {
+            return;
+        }
+
+        lock (_openLock)
+        {
+            if (_indexesChecked)
+            {
+                return;
+            }
+
+            var sane = _offsetIndex.IsSane(_size) && _timeIndex.IsSane()
+                && (_offsetIndex.Count == 0 || _offsetIndex.LastEntry.Position < _size);
+            if (!sane)
+            {
+                RebuildIndexesLocked();
+            }
+
+            _indexesChecked = true;
+        }
+    }
+
+    /// <summary>Rebuilds both indexes from the batch headers (the data is trusted; only the index was bad).</summary>
+    private void RebuildIndexesLocked()
+    {
+        _offsetIndex.Reset(int.MaxValue);
+        _timeIndex.Reset(int.MaxValue);
+        _maxTimestampSoFar = new TimestampOffset(-1, BaseOffset);
+        _bytesSinceLastIndexEntry = 0;
+        Span<byte> scratch = stackalloc byte[RecordBatchHeader.Size];
+        var pos = 0;
+        var limit = _size;
+        while (TryReadBatchInfo(pos, limit, scratch, out var info))
+        {
+            IndexBatchInto(_offsetIndex, _timeIndex, info.LastOffset, info.MaxTimestamp, pos, info.Size, _indexIntervalBytes);
+            pos += info.Size;
+        }
+
+        _timeIndex.MaybeAppend(_maxTimestampSoFar.Timestamp, _maxTimestampSoFar.Offset, skipFullCheck: true);
+        _maxTimestampKnown = true;
+        _offsetIndex.TrimToValidSize();
+        _timeIndex.TrimToValidSize();
+    }
 
     /// <summary>
     /// Writes already-offset-assigned batches at the end with one positional write, then indexes them
@@ -86,7 +226,10 @@ internal sealed class LogSegment : IDisposable
     public void Append(ReadOnlySpan<byte> batches, long largestTimestamp, int indexIntervalBytes)
     {
         var start = _size;
-        RandomAccess.Write(_log, batches, start);
+        var offsetIndex = OffsetIndex;
+        var timeIndex = TimeIndex;
+        _ = MaxTimestampSoFar;
+        RandomAccess.Write(Handle, batches, start);
         if (start == 0)
         {
             _rollingBasedTimestamp = largestTimestamp;
@@ -96,14 +239,15 @@ internal sealed class LogSegment : IDisposable
         while (pos < batches.Length)
         {
             var h = new RecordBatchHeader(batches[pos..]);
-            IndexBatch(h.LastOffset, h.MaxTimestamp, start + pos, h.TotalSize, indexIntervalBytes);
+            IndexBatchInto(offsetIndex, timeIndex, h.LastOffset, h.MaxTimestamp, start + pos, h.TotalSize, indexIntervalBytes);
             pos += h.TotalSize;
         }
 
         _size = start + batches.Length;
     }
 
-    private void IndexBatch(long lastOffset, long maxTimestamp, int position, int size, int indexIntervalBytes)
+    /// <summary>Kafka's per-batch indexing; the caller has made <see cref="_maxTimestampSoFar"/> current.</summary>
+    private void IndexBatchInto(OffsetIndex offsetIndex, TimeIndex timeIndex, long lastOffset, long maxTimestamp, int position, int size, int indexIntervalBytes)
     {
         if (maxTimestamp > _maxTimestampSoFar.Timestamp)
         {
@@ -112,8 +256,8 @@ internal sealed class LogSegment : IDisposable
 
         if (_bytesSinceLastIndexEntry > indexIntervalBytes)
         {
-            OffsetIndex.Append(lastOffset, position);
-            TimeIndex.MaybeAppend(_maxTimestampSoFar.Timestamp, _maxTimestampSoFar.Offset);
+            offsetIndex.Append(lastOffset, position);
+            timeIndex.MaybeAppend(_maxTimestampSoFar.Timestamp, _maxTimestampSoFar.Offset);
             _bytesSinceLastIndexEntry = 0;
         }
 
@@ -160,7 +304,7 @@ internal sealed class LogSegment : IDisposable
             return false;
         }
 
-        var read = RandomAccess.Read(_log, scratch[..RecordBatchHeader.Size], position);
+        var read = RandomAccess.Read(Handle, scratch[..RecordBatchHeader.Size], position);
         return read == RecordBatchHeader.Size && BatchInfo.TryRead(scratch, out info) && position + (long)info.Size <= limit;
     }
 
@@ -227,89 +371,7 @@ internal sealed class LogSegment : IDisposable
         return next;
     }
 
-    public int Read(Span<byte> destination, long position) => RandomAccess.Read(_log, destination, position);
-
-    /// <summary>
-    /// Kafka's <c>LogSegment.recover</c>: re-validates every batch, rebuilds both indexes, reports each
-    /// batch's leader epoch, and truncates the file after the last valid batch. Returns the bytes cut off.
-    /// </summary>
-    public int Recover(LogConfig config, IBatchValidator validator, Action<int, long>? onBatch)
-    {
-        OffsetIndex.Reset();
-        TimeIndex.Reset();
-        OffsetIndex.Resize(config.SegmentIndexBytes);
-        TimeIndex.Resize(config.SegmentIndexBytes);
-        _maxTimestampSoFar = new TimestampOffset(-1, BaseOffset);
-        _bytesSinceLastIndexEntry = 0;
-        _rollingBasedTimestamp = -1;
-        var fileSize = RandomAccess.GetLength(_log);
-        var valid = 0;
-        var nextExpected = BaseOffset;
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            while (fileSize - valid >= RecordBatchHeader.Size)
-            {
-                var span = buffer.AsSpan(0, RecordBatchHeader.Size);
-                if (RandomAccess.Read(_log, span, valid) < RecordBatchHeader.Size || !BatchInfo.TryRead(span, out var info)
-                    || info.Magic != RecordBatchHeader.CurrentMagic || valid + (long)info.Size > fileSize
-                    || info.BaseOffset < nextExpected || info.LastOffset - BaseOffset > int.MaxValue)
-                {
-                    break;
-                }
-
-                if (buffer.Length < info.Size)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(info.Size);
-                }
-
-                var batch = buffer.AsSpan(0, info.Size);
-                if (RandomAccess.Read(_log, batch, valid) < info.Size || !IsValid(validator, batch))
-                {
-                    break;
-                }
-
-                if (valid == 0)
-                {
-                    _rollingBasedTimestamp = info.MaxTimestamp;
-                }
-
-                IndexBatch(info.LastOffset, info.MaxTimestamp, valid, info.Size, config.IndexIntervalBytes);
-                onBatch?.Invoke(info.PartitionLeaderEpoch, info.BaseOffset);
-                valid += info.Size;
-                nextExpected = info.LastOffset + 1;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        var truncated = (int)(fileSize - valid);
-        if (truncated > 0)
-        {
-            RandomAccess.SetLength(_log, valid);
-        }
-
-        _size = valid;
-        TimeIndex.MaybeAppend(_maxTimestampSoFar.Timestamp, _maxTimestampSoFar.Offset, skipFullCheck: true);
-        OffsetIndex.TrimToValidSize();
-        TimeIndex.TrimToValidSize();
-        return truncated;
-    }
-
-    private static bool IsValid(IBatchValidator validator, ReadOnlySpan<byte> batch)
-    {
-        try
-        {
-            return validator.IsValid(batch);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IndexOutOfRangeException)
-        {
-            return false;
-        }
-    }
+    public int Read(Span<byte> destination, long position) => RandomAccess.Read(Handle, destination, position);
 
     /// <summary>Removes the batch holding <paramref name="offset"/> and everything after; returns the bytes removed.</summary>
     public int TruncateTo(long offset)
@@ -324,8 +386,9 @@ internal sealed class LogSegment : IDisposable
         OffsetIndex.TruncateTo(offset);
         TimeIndex.TruncateTo(offset);
         _size = position;
-        RandomAccess.SetLength(_log, position);
+        RandomAccess.SetLength(Handle, position);
         _maxTimestampSoFar = TimeIndex.LastEntry;
+        _maxTimestampKnown = true;
         _bytesSinceLastIndexEntry = 0;
         if (position == 0)
         {
@@ -338,7 +401,13 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The segment stops taking appends: final time-index entry, indexes trimmed (Kafka's <c>onBecomeInactiveSegment</c>).</summary>
     public void OnBecomeInactive()
     {
-        TimeIndex.MaybeAppend(_maxTimestampSoFar.Timestamp, _maxTimestampSoFar.Offset, skipFullCheck: true);
+        if (!_indexesChecked)
+        {
+            return; // never loaded since open: the files are as a previous roll or close left them
+        }
+
+        var max = MaxTimestampSoFar;
+        TimeIndex.MaybeAppend(max.Timestamp, max.Offset, skipFullCheck: true);
         OffsetIndex.TrimToValidSize();
         TimeIndex.TrimToValidSize();
     }
@@ -351,8 +420,8 @@ internal sealed class LogSegment : IDisposable
     }
 
     /// <summary>Kafka's <c>largestTimestamp</c>: max batch timestamp, or the file's mtime when none is known.</summary>
-    public long LargestTimestamp => _maxTimestampSoFar.Timestamp >= 0
-        ? _maxTimestampSoFar.Timestamp
+    public long LargestTimestamp => MaxTimestampSoFar.Timestamp >= 0
+        ? MaxTimestampSoFar.Timestamp
         : new DateTimeOffset(File.GetLastWriteTimeUtc(LogPath)).ToUnixTimeMilliseconds();
 
     /// <summary>
@@ -369,7 +438,7 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The first record carrying the segment's max timestamp (ListOffsets MAX_TIMESTAMP).</summary>
     public TimestampOffset FindMaxTimestampRecord()
     {
-        var max = _maxTimestampSoFar;
+        var max = MaxTimestampSoFar;
         if (max.Timestamp < 0)
         {
             return TimestampOffset.Unknown;
@@ -395,7 +464,7 @@ internal sealed class LogSegment : IDisposable
                 try
                 {
                     var batch = buffer.AsSpan(0, info.Size);
-                    RandomAccess.Read(_log, batch, pos);
+                    RandomAccess.Read(Handle, batch, pos);
                     var found = RecordTimestamps.FindFirstAtLeast(batch, target, minOffset);
                     if (found.Offset >= 0)
                     {
@@ -416,19 +485,23 @@ internal sealed class LogSegment : IDisposable
 
     public void Flush()
     {
-        RandomAccess.FlushToDisk(_log);
-        OffsetIndex.Flush();
-        TimeIndex.Flush();
+        RandomAccess.FlushToDisk(Handle);
+        _offsetIndex.Flush();
+        _timeIndex.Flush();
     }
 
     /// <summary>Renames the three files by appending <paramref name="suffix"/> (e.g. <c>.deleted</c>), as Kafka does.</summary>
     public void AddFileSuffix(string suffix)
     {
-        var newLog = LogPath + suffix;
-        File.Move(LogPath, newLog, overwrite: true);
-        LogPath = newLog;
-        OffsetIndex.RenameTo(OffsetIndex.FilePath + suffix);
-        TimeIndex.RenameTo(TimeIndex.FilePath + suffix);
+        lock (_openLock)
+        {
+            var newLog = LogPath + suffix;
+            File.Move(LogPath, newLog, overwrite: true);
+            LogPath = newLog;
+        }
+
+        _offsetIndex.RenameTo(_offsetIndex.FilePath + suffix);
+        _timeIndex.RenameTo(_timeIndex.FilePath + suffix);
     }
 
     /// <summary>Closes handles and removes the files.</summary>
@@ -436,8 +509,8 @@ internal sealed class LogSegment : IDisposable
     {
         Dispose();
         File.Delete(LogPath);
-        OffsetIndex.DeleteFile();
-        TimeIndex.DeleteFile();
+        _offsetIndex.DeleteFile();
+        _timeIndex.DeleteFile();
     }
 
     /// <summary>Closes after a clean shutdown: final time-index entry and trimmed indexes first.</summary>
@@ -457,9 +530,13 @@ internal sealed class LogSegment : IDisposable
             return;
         }
 
-        _disposed = true;
-        _log.Dispose();
-        OffsetIndex.Dispose();
-        TimeIndex.Dispose();
+        lock (_openLock)
+        {
+            _disposed = true;
+            _log?.Dispose();
+        }
+
+        _offsetIndex.Dispose();
+        _timeIndex.Dispose();
     }
 }

@@ -10,8 +10,8 @@ internal sealed class OffsetIndex : IndexFile<OffsetIndex.Entry>
 {
     public const int Size = 8;
 
-    public OffsetIndex(string path, long baseOffset, int maxIndexSize, bool preallocate)
-        : base(path, baseOffset, maxIndexSize, Size, preallocate)
+    public OffsetIndex(string path, long baseOffset)
+        : base(path, baseOffset, Size)
     {
     }
 

@@ -30,6 +30,7 @@ public sealed partial class PartitionLog
         var config = _config;
         var now = NowMs;
         var baseOffsets = new List<long>();
+        var indexFiles = new List<(string Path, long BaseOffset)>();
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory))
         {
             var name = Path.GetFileName(path);
@@ -45,20 +46,23 @@ public sealed partial class PartitionLog
             {
                 baseOffsets.Add(b);
             }
+            else if ((name.EndsWith(LogFileNames.IndexSuffix, StringComparison.Ordinal) || name.EndsWith(LogFileNames.TimeIndexSuffix, StringComparison.Ordinal)
+                    || name.EndsWith(LogFileNames.TxnIndexSuffix, StringComparison.Ordinal))
+                && LogFileNames.TryParseBaseOffset(name, out var ib))
+            {
+                indexFiles.Add((path, ib));
+            }
         }
 
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory))
+        baseOffsets.Sort();
+        foreach (var (path, b) in indexFiles)
         {
-            var name = Path.GetFileName(path);
-            if ((name.EndsWith(LogFileNames.IndexSuffix, StringComparison.Ordinal) || name.EndsWith(LogFileNames.TimeIndexSuffix, StringComparison.Ordinal)
-                    || name.EndsWith(LogFileNames.TxnIndexSuffix, StringComparison.Ordinal))
-                && LogFileNames.TryParseBaseOffset(name, out var b) && !baseOffsets.Contains(b))
+            if (baseOffsets.BinarySearch(b) < 0)
             {
                 File.Delete(path); // orphan index without its .log
             }
         }
 
-        baseOffsets.Sort();
         var segments = new List<LogSegment>(baseOffsets.Count);
         try
         {
@@ -79,34 +83,23 @@ public sealed partial class PartitionLog
                 }
             }
 
+            // Segments below the recovery point are trusted and stay unopened (their indexes load, and are
+            // checked, on first use), unless an index file is missing: that one is rebuilt now, as Kafka does.
             for (var i = 0; i < segments.Count; i++)
             {
-                var segment = segments[i];
-                if (i < recoverFromIndex && segment.IndexesAreSane())
+                if (i >= recoverFromIndex || !segments[i].IndexFilesExisted)
                 {
-                    continue;
-                }
-
-                // A segment past the recovery point, or one whose index is missing or corrupt.
-                var truncated = segment.Recover(config, _validator, (epoch, offset) =>
-                {
-                    var latest = LeaderEpochCache.LatestEpoch;
-                    if (epoch >= 0 && (latest is null || epoch > latest))
+                    if (RecoverSegment(segments, i, afterCleanShutdown: false, options))
                     {
-                        LeaderEpochCache.Assign(epoch, offset);
+                        break;
                     }
-                });
-                if (truncated > 0 || (segment.Size == 0 && i + 1 < segments.Count))
-                {
-                    // The log is cut at the first corruption: later segments cannot follow a hole.
-                    for (var j = segments.Count - 1; j > i; j--)
-                    {
-                        segments[j].DeleteFiles();
-                        segments.RemoveAt(j);
-                    }
-
-                    break;
                 }
+            }
+
+            // A clean shutdown trusts the files, but a torn tail must not be appended after: check the last batch.
+            if (options.HadCleanShutdown && segments.Count > 0 && !segments[^1].TailIsIntact(_validator))
+            {
+                RecoverSegment(segments, segments.Count - 1, afterCleanShutdown: true, options);
             }
         }
         catch
@@ -141,5 +134,54 @@ public sealed partial class PartitionLog
         LeaderEpochCache.TruncateFromEnd(logEnd);
         LeaderEpochCache.TruncateFromStart(_logStartOffset);
         UpdateHighWatermarkLocked(options.HighWatermark);
+
+        // Handles opened while loading are dropped: a partition nobody reads or writes holds no descriptor.
+        foreach (var s in _segments)
+        {
+            s.ReleaseHandle();
+        }
+    }
+
+    /// <summary>
+    /// Recovers segment <paramref name="i"/>; if it loses bytes (or is empty with segments after it) the
+    /// later segments are deleted, the truncation is reported, and true is returned.
+    /// </summary>
+    private bool RecoverSegment(List<LogSegment> segments, int i, bool afterCleanShutdown, PartitionLogOptions options)
+    {
+        var segment = segments[i];
+        var result = segment.Recover(_config, _validator, (epoch, offset) =>
+        {
+            var latest = LeaderEpochCache.LatestEpoch;
+            if (epoch >= 0 && (latest is null || epoch > latest))
+            {
+                LeaderEpochCache.Assign(epoch, offset);
+            }
+        });
+        if (result.BytesTruncated == 0 && !(segment.Size == 0 && i + 1 < segments.Count))
+        {
+            return false;
+        }
+
+        // The log is cut at the first corruption: later segments cannot follow a hole.
+        var bytes = (long)result.BytesTruncated;
+        var removedLast = result.RemovedLastOffset;
+        var deleted = segments.Count - 1 - i;
+        if (deleted > 0)
+        {
+            var last = segments[^1];
+            removedLast = Math.Max(removedLast, Math.Max(last.BaseOffset, last.LastOffsetClaimed(0, last.Size)));
+        }
+
+        for (var j = segments.Count - 1; j > i; j--)
+        {
+            bytes += segments[j].Size;
+            segments[j].DeleteFiles();
+            segments.RemoveAt(j);
+        }
+
+        var truncation = new RecoveryTruncation(TopicPartition, segment.BaseOffset, segment.Size, result.NextOffset, removedLast, bytes, deleted, afterCleanShutdown);
+        RecoveryMetrics.Record(truncation);
+        options.OnRecoveryTruncation?.Invoke(truncation);
+        return true;
     }
 }

@@ -17,6 +17,9 @@ public sealed record PartitionLogOptions
     /// <summary>From <c>log-start-offset-checkpoint</c>.</summary>
     public long LogStartOffset { get; init; }
 
+    /// <summary>Told of every truncation recovery makes (the broker logs a WARN); also counted in <see cref="RecoveryMetrics"/>.</summary>
+    public Action<RecoveryTruncation>? OnRecoveryTruncation { get; init; }
+
     /// <summary>From <c>replication-offset-checkpoint</c>.</summary>
     public long HighWatermark { get; init; }
 }

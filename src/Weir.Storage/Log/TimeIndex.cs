@@ -11,8 +11,8 @@ internal sealed class TimeIndex : IndexFile<TimeIndex.Entry>
 {
     public const int Size = 12;
 
-    public TimeIndex(string path, long baseOffset, int maxIndexSize, bool preallocate)
-        : base(path, baseOffset, maxIndexSize, Size, preallocate)
+    public TimeIndex(string path, long baseOffset)
+        : base(path, baseOffset, Size)
     {
     }
 
@@ -53,7 +53,7 @@ internal sealed class TimeIndex : IndexFile<TimeIndex.Entry>
             if (IsFull)
             {
                 // The final entry on roll may exceed the trimmed size; make room for exactly one more.
-                Resize((Count + 1) * Size);
+                MakeRoomForOne();
             }
 
             AppendEntry(new Entry(timestamp, checked((int)(offset - BaseOffset))));
