@@ -35,7 +35,7 @@ public static class BrokerConfigDefs
         new("auto.create.topics.enable", ConfigType.Boolean, "true", "Create unknown topics on metadata requests."),
         new("delete.topic.enable", ConfigType.Boolean, "true", "Allow DeleteTopics."),
         new("message.max.bytes", ConfigType.Int, "1048588", "Largest record batch accepted.", ConfigDef.AtLeast(0)),
-        new("num.recovery.threads.per.data.dir", ConfigType.Int, "1", "Threads used for log recovery.", ConfigDef.AtLeast(1)),
+        new("num.recovery.threads.per.data.dir", ConfigType.Int, "4", "Threads that load and recover partitions at start-up, per log dir (Kafka: 1).", ConfigDef.AtLeast(1)),
         new("log.segment.bytes", ConfigType.Int, "1073741824", "Segment size.", ConfigDef.AtLeast(14)),
         new("log.roll.ms", ConfigType.Long, null, "Segment roll time in ms."),
         new("log.roll.hours", ConfigType.Int, "168", "Segment roll time in hours.", ConfigDef.AtLeast(1)),

@@ -38,10 +38,10 @@ public sealed class Partition(TopicPartition topicPartition, Guid topicId, Parti
 
     /// <summary>
     /// Rebuilds idempotent producer state from the batch headers in the log, so retries that
-    /// reach a restarted broker are still recognised as duplicates. Reads the whole log once;
+    /// reach a restarted broker are still recognised as duplicates. Reads every batch header once;
     /// producer snapshots (Kafka's .snapshot files) would bound this and are still to do.
     /// </summary>
-    public void RebuildProducerState() => Log.ForEachBatch(Log.LogStartOffset, batch =>
+    public void RebuildProducerState() => Log.ForEachBatchHeader(Log.LogStartOffset, batch =>
     {
         var header = new RecordBatchHeader(batch);
         if (header.ProducerId >= 0 && header.BaseSequence >= 0 && !header.IsControl)

@@ -261,6 +261,16 @@ internal abstract class IndexFile<TEntry> : IDisposable
         }
     }
 
+    /// <summary>Allows entries up to <paramref name="maxIndexSize"/> bytes without touching the file (it grows as entries are written).</summary>
+    public void AllowUpTo(int maxIndexSize)
+    {
+        lock (_lock)
+        {
+            EnsureLoaded();
+            _maxEntries = Math.Max(maxIndexSize / EntrySize, _count);
+        }
+    }
+
     /// <summary>Grows (preallocates) the file to <paramref name="maxIndexSize"/> rounded down to whole entries.</summary>
     public void Resize(int maxIndexSize)
     {

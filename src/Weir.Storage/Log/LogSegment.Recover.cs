@@ -19,7 +19,9 @@ internal sealed partial class LogSegment
     /// are not read), reports each batch's leader epoch, and truncates the file after the last valid
     /// batch. Reads fixed-size chunks, so memory is one chunk (or the one batch larger than it).
     /// </summary>
-    public SegmentRecovery Recover(LogConfig config, IBatchValidator validator, Action<int, long>? onBatch)
+    /// <param name="writeIndexes">False for the active segment: its rebuilt indexes are written when it is
+    /// flushed, rolled or closed, and a crash before that rebuilds them again.</param>
+    public SegmentRecovery Recover(LogConfig config, IBatchValidator validator, Action<int, long>? onBatch, bool writeIndexes = true)
     {
         lock (_openLock)
         {
@@ -87,9 +89,13 @@ internal sealed partial class LogSegment
         }
 
         _size = valid;
-        _timeIndex.MaybeAppend(_maxTimestampSoFar.Timestamp, _maxTimestampSoFar.Offset, skipFullCheck: true);
-        _offsetIndex.TrimToValidSize();
-        _timeIndex.TrimToValidSize();
+        if (writeIndexes)
+        {
+            _timeIndex.MaybeAppend(_maxTimestampSoFar.Timestamp, _maxTimestampSoFar.Offset, skipFullCheck: true);
+            _offsetIndex.TrimToValidSize();
+            _timeIndex.TrimToValidSize();
+        }
+
         return new SegmentRecovery(truncated, nextExpected, removedLast);
     }
 
@@ -210,6 +216,43 @@ internal sealed partial class LogSegment
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Visits the headers of the whole batches below <paramref name="limit"/> whose last offset is at or
+    /// after <paramref name="from"/>; returns the offset after the last one visited. Uses the open handle
+    /// if there is one, else a handle for this scan only.
+    /// </summary>
+    public long ForEachHeader(long from, int limit, Span<byte> scratch, BatchVisitor visitor)
+    {
+        var open = Volatile.Read(ref _log);
+        var handle = open ?? File.OpenHandle(LogPath, FileMode.Open, FileAccess.Read, Share);
+        try
+        {
+            var pos = 0;
+            var next = from;
+            while (limit - pos >= RecordBatchHeader.Size
+                && ReadFully(handle, scratch[..RecordBatchHeader.Size], pos) == RecordBatchHeader.Size
+                && BatchInfo.TryRead(scratch, out var info) && pos + (long)info.Size <= limit)
+            {
+                if (info.LastOffset >= next)
+                {
+                    visitor(scratch[..RecordBatchHeader.Size]);
+                    next = info.LastOffset + 1;
+                }
+
+                pos += info.Size;
+            }
+
+            return next;
+        }
+        finally
+        {
+            if (open is null)
+            {
+                handle.Dispose();
+            }
         }
     }
 }

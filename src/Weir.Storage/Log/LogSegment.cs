@@ -27,10 +27,12 @@ internal sealed partial class LogSegment : IDisposable
     private long _rollingBasedTimestamp = -1;
     private bool _disposed;
 
-    private LogSegment(string dir, long baseOffset, long createdMs, LogConfig config, SafeFileHandle? created)
+    private long _createdMs = -1;
+
+    private LogSegment(string dir, long baseOffset, long createdMs, LogConfig config, SafeFileHandle? created, bool indexFilesExist)
     {
         BaseOffset = baseOffset;
-        CreatedMs = createdMs;
+        _createdMs = createdMs;
         _indexIntervalBytes = config.IndexIntervalBytes;
         LogPath = LogFileNames.LogFile(dir, baseOffset);
         _log = created;
@@ -43,7 +45,7 @@ internal sealed partial class LogSegment : IDisposable
         _size = (int)length;
         var indexPath = LogFileNames.IndexFile(dir, baseOffset);
         var timeIndexPath = LogFileNames.TimeIndexFile(dir, baseOffset);
-        IndexFilesExisted = created is not null || (File.Exists(indexPath) && File.Exists(timeIndexPath));
+        IndexFilesExisted = created is not null || indexFilesExist;
         _offsetIndex = new OffsetIndex(indexPath, baseOffset);
         _timeIndex = new TimeIndex(timeIndexPath, baseOffset);
         if (created is not null)
@@ -58,7 +60,19 @@ internal sealed partial class LogSegment : IDisposable
 
     public long BaseOffset { get; }
 
-    public long CreatedMs { get; }
+    /// <summary>When the segment was created (its file's mtime for an existing one, read on first need).</summary>
+    public long CreatedMs
+    {
+        get
+        {
+            if (_createdMs < 0)
+            {
+                _createdMs = new DateTimeOffset(File.GetLastWriteTimeUtc(LogPath)).ToUnixTimeMilliseconds();
+            }
+
+            return _createdMs;
+        }
+    }
 
     public string LogPath { get; private set; }
 
@@ -120,7 +134,7 @@ internal sealed partial class LogSegment : IDisposable
         File.Delete(LogFileNames.IndexFile(dir, baseOffset));
         File.Delete(LogFileNames.TimeIndexFile(dir, baseOffset));
         var handle = File.OpenHandle(LogFileNames.LogFile(dir, baseOffset), FileMode.CreateNew, FileAccess.ReadWrite, Share);
-        var segment = new LogSegment(dir, baseOffset, nowMs, config, handle);
+        var segment = new LogSegment(dir, baseOffset, nowMs, config, handle, indexFilesExist: true);
         try
         {
             segment.ResizeIndexes(config.SegmentIndexBytes);
@@ -134,12 +148,10 @@ internal sealed partial class LogSegment : IDisposable
         return segment;
     }
 
-    /// <summary>Notes existing files without opening them (Kafka's lazy segments); preallocation follows if it is the active one.</summary>
-    public static LogSegment Open(string dir, long baseOffset, LogConfig config)
-    {
-        var created = File.GetLastWriteTimeUtc(LogFileNames.LogFile(dir, baseOffset));
-        return new LogSegment(dir, baseOffset, new DateTimeOffset(created).ToUnixTimeMilliseconds(), config, created: null);
-    }
+    /// <summary>Notes existing files without opening them (Kafka's lazy segments): one stat for the size.</summary>
+    /// <param name="indexFilesExist">Whether both index files were in the directory listing.</param>
+    public static LogSegment Open(string dir, long baseOffset, LogConfig config, bool indexFilesExist) =>
+        new(dir, baseOffset, -1, config, created: null, indexFilesExist);
 
     private SafeFileHandle OpenLog()
     {
@@ -410,6 +422,13 @@ internal sealed partial class LogSegment : IDisposable
         TimeIndex.MaybeAppend(max.Timestamp, max.Offset, skipFullCheck: true);
         OffsetIndex.TrimToValidSize();
         TimeIndex.TrimToValidSize();
+    }
+
+    /// <summary>Lets the indexes take entries up to <paramref name="maxIndexSize"/> again without preallocating the files (start-up of the active segment).</summary>
+    public void AllowIndexEntries(int maxIndexSize)
+    {
+        OffsetIndex.AllowUpTo(maxIndexSize);
+        TimeIndex.AllowUpTo(maxIndexSize);
     }
 
     /// <summary>Preallocates the indexes again (the segment is, or is again, the active one).</summary>

@@ -30,7 +30,7 @@ public sealed partial class PartitionLog
         var config = _config;
         var now = NowMs;
         var baseOffsets = new List<long>();
-        var indexFiles = new List<(string Path, long BaseOffset)>();
+        var indexFiles = new List<(string Path, long BaseOffset, bool TimeIndex)>();
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory))
         {
             var name = Path.GetFileName(path);
@@ -50,25 +50,31 @@ public sealed partial class PartitionLog
                     || name.EndsWith(LogFileNames.TxnIndexSuffix, StringComparison.Ordinal))
                 && LogFileNames.TryParseBaseOffset(name, out var ib))
             {
-                indexFiles.Add((path, ib));
+                indexFiles.Add((path, ib, name.EndsWith(LogFileNames.TimeIndexSuffix, StringComparison.Ordinal)));
             }
         }
 
         baseOffsets.Sort();
-        foreach (var (path, b) in indexFiles)
+        var indexes = new int[baseOffsets.Count]; // bit 1: .index, bit 2: .timeindex
+        foreach (var (path, b, isTime) in indexFiles)
         {
-            if (baseOffsets.BinarySearch(b) < 0)
+            var at = baseOffsets.BinarySearch(b);
+            if (at < 0)
             {
                 File.Delete(path); // orphan index without its .log
+            }
+            else if (path.EndsWith(LogFileNames.IndexSuffix, StringComparison.Ordinal) || isTime)
+            {
+                indexes[at] |= isTime ? 2 : 1;
             }
         }
 
         var segments = new List<LogSegment>(baseOffsets.Count);
         try
         {
-            foreach (var b in baseOffsets)
+            for (var i = 0; i < baseOffsets.Count; i++)
             {
-                segments.Add(LogSegment.Open(Directory, b, config));
+                segments.Add(LogSegment.Open(Directory, baseOffsets[i], config, indexes[i] == 3));
             }
 
             var recoverFrom = options.HadCleanShutdown ? long.MaxValue : options.RecoveryPoint;
@@ -118,7 +124,7 @@ public sealed partial class PartitionLog
         }
 
         var active = segments[^1];
-        active.ResizeIndexes(config.SegmentIndexBytes);
+        active.AllowIndexEntries(config.SegmentIndexBytes);
         _segments = [.. segments];
         var logEnd = active.ReadNextOffset();
         _end = new LogOffsetMetadata(logEnd, active.BaseOffset, active.Size);
@@ -149,14 +155,18 @@ public sealed partial class PartitionLog
     private bool RecoverSegment(List<LogSegment> segments, int i, bool afterCleanShutdown, PartitionLogOptions options)
     {
         var segment = segments[i];
-        var result = segment.Recover(_config, _validator, (epoch, offset) =>
-        {
-            var latest = LeaderEpochCache.LatestEpoch;
-            if (epoch >= 0 && (latest is null || epoch > latest))
+        var result = segment.Recover(
+            _config,
+            _validator,
+            (epoch, offset) =>
             {
-                LeaderEpochCache.Assign(epoch, offset);
-            }
-        });
+                var latest = LeaderEpochCache.LatestEpoch;
+                if (epoch >= 0 && (latest is null || epoch > latest))
+                {
+                    LeaderEpochCache.Assign(epoch, offset);
+                }
+            },
+            writeIndexes: i + 1 < segments.Count);
         if (result.BytesTruncated == 0 && !(segment.Size == 0 && i + 1 < segments.Count))
         {
             return false;

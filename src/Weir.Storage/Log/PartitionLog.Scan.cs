@@ -49,4 +49,25 @@ public sealed partial class PartitionLog
             }
         }
     }
+
+    /// <summary>
+    /// Visits the 61-byte header of every whole batch whose last offset is at or after
+    /// <paramref name="from"/>, up to the log end offset as it was when the scan began. Reads only the
+    /// headers, through a handle held for the scan alone, and leaves the indexes unloaded: rebuilding
+    /// producer state at start-up must not open every segment of every partition for good.
+    /// </summary>
+    public void ForEachBatchHeader(long from, BatchVisitor visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        var offset = Math.Max(from, LogStartOffset);
+        var end = Volatile.Read(ref _end);
+        var segs = Volatile.Read(ref _segments);
+        Span<byte> header = stackalloc byte[RecordBatchHeader.Size];
+        for (var i = Math.Max(0, FloorSegment(segs, offset)); i < segs.Length && offset < end.Offset; i++)
+        {
+            var segment = segs[i];
+            var limit = segment.BaseOffset == end.SegmentBaseOffset ? end.Position : segment.Size;
+            offset = segment.ForEachHeader(offset, limit, header, visitor);
+        }
+    }
 }
