@@ -24,17 +24,27 @@ internal sealed class LogSegment : IDisposable
         CreatedMs = createdMs;
         LogPath = LogFileNames.LogFile(dir, baseOffset);
         _log = File.OpenHandle(LogPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        var length = RandomAccess.GetLength(_log);
-        if (length > int.MaxValue)
+        try
         {
-            throw new InvalidDataException($"Segment {LogPath} is larger than 2 GiB.");
-        }
+            var length = RandomAccess.GetLength(_log);
+            if (length > int.MaxValue)
+            {
+                throw new InvalidDataException($"Segment {LogPath} is larger than 2 GiB.");
+            }
 
-        _size = (int)length;
-        IndexExisted = File.Exists(LogFileNames.IndexFile(dir, baseOffset)) && File.Exists(LogFileNames.TimeIndexFile(dir, baseOffset));
-        OffsetIndex = new OffsetIndex(LogFileNames.IndexFile(dir, baseOffset), baseOffset, maxIndexSize, preallocateIndexes);
-        TimeIndex = new TimeIndex(LogFileNames.TimeIndexFile(dir, baseOffset), baseOffset, maxIndexSize, preallocateIndexes);
-        _maxTimestampSoFar = TimeIndex.LastEntry;
+            _size = (int)length;
+            IndexExisted = File.Exists(LogFileNames.IndexFile(dir, baseOffset)) && File.Exists(LogFileNames.TimeIndexFile(dir, baseOffset));
+            OffsetIndex = new OffsetIndex(LogFileNames.IndexFile(dir, baseOffset), baseOffset, maxIndexSize, preallocateIndexes);
+            TimeIndex = new TimeIndex(LogFileNames.TimeIndexFile(dir, baseOffset), baseOffset, maxIndexSize, preallocateIndexes);
+            _maxTimestampSoFar = TimeIndex.LastEntry;
+        }
+        catch
+        {
+            // Out of descriptors or space half way: give back what was opened, so the failure does not leak files.
+            OffsetIndex?.Dispose();
+            _log.Dispose();
+            throw;
+        }
     }
 
     public long BaseOffset { get; }
@@ -86,18 +96,41 @@ internal sealed class LogSegment : IDisposable
     public void Append(ReadOnlySpan<byte> batches, long largestTimestamp, int indexIntervalBytes)
     {
         var start = _size;
-        RandomAccess.Write(_log, batches, start);
-        if (start == 0)
+        var (maxTimestamp, sinceIndexEntry, rollingBase) = (_maxTimestampSoFar, _bytesSinceLastIndexEntry, _rollingBasedTimestamp);
+        try
         {
-            _rollingBasedTimestamp = largestTimestamp;
-        }
+            RandomAccess.Write(_log, batches, start);
+            if (start == 0)
+            {
+                _rollingBasedTimestamp = largestTimestamp;
+            }
 
-        var pos = 0;
-        while (pos < batches.Length)
+            var pos = 0;
+            while (pos < batches.Length)
+            {
+                var h = new RecordBatchHeader(batches[pos..]);
+                IndexBatch(h.LastOffset, h.MaxTimestamp, start + pos, h.TotalSize, indexIntervalBytes);
+                pos += h.TotalSize;
+            }
+        }
+        catch (Exception e) when (StorageErrors.IsStorageError(e))
         {
-            var h = new RecordBatchHeader(batches[pos..]);
-            IndexBatch(h.LastOffset, h.MaxTimestamp, start + pos, h.TotalSize, indexIntervalBytes);
-            pos += h.TotalSize;
+            // Nothing half-written stays: the file goes back to its last whole batch and the indexes
+            // forget entries for this append, so a retry (e.g. once space is freed) starts clean.
+            var firstOffset = new RecordBatchHeader(batches).BaseOffset;
+            OffsetIndex.TruncateTo(firstOffset);
+            TimeIndex.TruncateTo(firstOffset);
+            (_maxTimestampSoFar, _bytesSinceLastIndexEntry, _rollingBasedTimestamp) = (maxTimestamp, sinceIndexEntry, rollingBase);
+            try
+            {
+                RandomAccess.SetLength(_log, start);
+            }
+            catch (Exception again) when (StorageErrors.IsStorageError(again))
+            {
+                // The size stays published at start, so the next append overwrites the tail and recovery cuts it.
+            }
+
+            throw;
         }
 
         _size = start + batches.Length;
