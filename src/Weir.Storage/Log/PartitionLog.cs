@@ -174,7 +174,7 @@ public sealed partial class PartitionLog : IDisposable
             flush = failure is null && next - RecoveryPoint >= config.FlushMessages;
         }
 
-        if (changed)
+        if (changed || (failure is not null && !StorageErrors.IsTransient(failure)))
         {
             ReportStorage(failure);
         }
@@ -186,7 +186,17 @@ public sealed partial class PartitionLog : IDisposable
 
         if (flush)
         {
-            Flush(next);
+            try
+            {
+                Flush(next);
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                // Written but not durable as log.flush.interval.messages asked: not acknowledged (Kafka fails it too).
+                _lastStorageError = e;
+                ReportStorage(e);
+                return StorageErrorResult();
+            }
         }
 
         NotifyChanged();
@@ -260,7 +270,7 @@ public sealed partial class PartitionLog : IDisposable
             changed = AppendOutcomeLocked(failure);
         }
 
-        if (changed)
+        if (changed || (failure is not null && !StorageErrors.IsTransient(failure)))
         {
             ReportStorage(failure);
         }
