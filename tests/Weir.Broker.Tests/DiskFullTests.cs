@@ -110,6 +110,18 @@ public sealed class DiskFullTests
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_up_on_a_port_in_use_still_names_the_port()
+    {
+        using var fs = new Tmpfs("1m");
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var (code, output) = await BrokerProcess.RunFailingStartAsync(fs.Combine("data"), port);
+        Assert.NotEqual(0, code);
+        Assert.Contains("Is another broker already using the port?", output, StringComparison.Ordinal);
+    }
+
     private static string[] Kcat(int port, params string[] args) => ["-b", $"127.0.0.1:{port}", "-X", "broker.address.family=v4", .. args];
 
     private static int CountLines(string output, string text) =>

@@ -21,7 +21,7 @@ public sealed class FdExhaustionTests : IDisposable
     {
         var port = BrokerProcess.FreePort();
         // Hard = soft: the broker cannot raise it. Enough to start (about 150 in use) but not for hundreds of partitions.
-        using var broker = await BrokerProcess.StartAsync(_dataDir, port, ["prlimit", "--nofile=400:400", "--"]);
+        using var broker = await BrokerProcess.StartAsync(_dataDir, port, ["prlimit", "--nofile=400:400", "--"], $"num.partitions={PartitionsPerTopic}");
         using var connection = await RawConnection.ConnectAsync(broker.EndPoint);
         var created = new List<string>();
         CreateTopicsResponse.CreatableTopicResult? refused = null;
@@ -56,6 +56,20 @@ public sealed class FdExhaustionTests : IDisposable
         });
         Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, Assert.Single(metadata.Topics).ErrorCode);
         Assert.Empty(Directory.GetDirectories(_dataDir, refused.Name + "-*"));
+
+        // CreatePartitions and auto-creation are refused the same way.
+        var more = await connection.RequestAsync<CreatePartitionsResponse>(ApiKey.CreatePartitions, 3, new CreatePartitionsRequest
+        {
+            TimeoutMs = 5000,
+            Topics = [new CreatePartitionsRequest.CreatePartitionsTopic { Name = created[0], Count = 2 * PartitionsPerTopic, Assignments = null }],
+        });
+        Assert.Equal((short)ErrorCode.KafkaStorageError, Assert.Single(more.Results).ErrorCode);
+        var auto = await connection.RequestAsync<MetadataResponse>(ApiKey.Metadata, 12, new MetadataRequest
+        {
+            Topics = [new MetadataRequest.MetadataRequestTopic { Name = "fds-auto" }],
+            AllowAutoTopicCreation = true,
+        });
+        Assert.Equal((short)ErrorCode.KafkaStorageError, Assert.Single(auto.Topics).ErrorCode);
 
         // Existing partitions keep serving.
         Assert.All(await ProduceAsync(connection, created[0]), p => Assert.Equal(0, p.ErrorCode));
