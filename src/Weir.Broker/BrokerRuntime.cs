@@ -41,9 +41,11 @@ public sealed partial class BrokerRuntime : IDisposable
                 logger, t.TopicPartition.ToString(), t.AfterCleanShutdown ? "after a clean shutdown" : "after an unclean shutdown",
                 t.NewLogEndOffset, t.RemovedLastOffset, t.RecordsRemoved, t.BytesRemoved, t.SegmentBaseOffset, t.Position, t.SegmentsDeleted),
         });
+        Logs.LogDirEvent += OnLogDirEvent;
         var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition), time);
         Controller = new QuorumController(metadataLog, config, ClusterId);
-        Replicas = new ReplicaManager(Logs, config);
+        Replicas = new ReplicaManager(Logs, config, logger);
+        Controller.LocalLogs = Replicas;
         Replicas.Apply(Controller.Image);
         Controller.ImagePublished += Replicas.Apply;
         FetchSessions = new FetchSessionCache(config.MaxIncrementalFetchSessionCacheSlots);
@@ -91,9 +93,35 @@ public sealed partial class BrokerRuntime : IDisposable
     {
         _housekeeping.Dispose();
         _retention.Dispose();
-        Groups.Dispose();
-        _groupStore.Dispose();
+        // Shutdown never crashes on a full or broken disk: each step that fails says why, the rest still run,
+        // and the log manager leaves out the clean-shutdown marker where a log could not be closed.
+        Guard(Groups.Dispose);
+        Guard(_groupStore.Dispose);
         Logs.Shutdown();
+    }
+
+    private void OnLogDirEvent(LogDirEvent e)
+    {
+        var partition = e.Partition?.ToString() ?? "-";
+        var reason = e.Error?.Message ?? string.Empty;
+        switch (e.Kind)
+        {
+            case LogDirEventKind.DirOffline:
+                LogDirOffline(_logger, e.LogDir, reason);
+                break;
+            case LogDirEventKind.AppendsRecovered:
+                LogAppendsRecovered(_logger, partition, e.LogDir);
+                break;
+            case LogDirEventKind.AppendsFailing when e.Error is not null && StorageErrors.IsDiskFull(e.Error):
+                LogDiskFull(_logger, partition, e.LogDir, reason);
+                break;
+            case LogDirEventKind.AppendsFailing:
+                LogAppendsFailing(_logger, partition, e.LogDir, reason);
+                break;
+            default:
+                LogCloseFailed(_logger, e.LogDir, partition, reason);
+                break;
+        }
     }
 
     private void Housekeeping() => Guard(() =>
@@ -111,7 +139,7 @@ public sealed partial class BrokerRuntime : IDisposable
         {
             work();
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException or InvalidOperationException)
         {
             LogHousekeepingFailed(_logger, ex.Message);
         }
@@ -133,6 +161,21 @@ public sealed partial class BrokerRuntime : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery truncated {Partition} {When}: log end offset now {FromOffset}; removed {Records} records (to offset {ToOffset} as the removed headers claim, -1 if none was readable) and {Bytes} bytes; cut segment {SegmentBaseOffset} at byte {Position}; deleted {SegmentsDeleted} later segments")]
     private static partial void LogRecoveryTruncated(ILogger logger, string partition, string when, long fromOffset, long toOffset, long records, long bytes, long segmentBaseOffset, long position, int segmentsDeleted);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Log dir {LogDir} is offline after an I/O error; its partitions answer KAFKA_STORAGE_ERROR until a restart: {Reason}")]
+    private static partial void LogDirOffline(ILogger logger, string logDir, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Log dir {LogDir} is full: writes to {Partition} answer KAFKA_STORAGE_ERROR until space is freed: {Reason}")]
+    private static partial void LogDiskFull(ILogger logger, string partition, string logDir, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writes to {Partition} in log dir {LogDir} answer KAFKA_STORAGE_ERROR until files can be opened again: {Reason}")]
+    private static partial void LogAppendsFailing(ILogger logger, string partition, string logDir, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log dir {LogDir} was not closed cleanly ({Partition}); its next start recovers it: {Reason}")]
+    private static partial void LogCloseFailed(ILogger logger, string logDir, string partition, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Writes to {Partition} in log dir {LogDir} work again")]
+    private static partial void LogAppendsRecovered(ILogger logger, string partition, string logDir);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log housekeeping failed: {Reason}")]
     private static partial void LogHousekeepingFailed(ILogger logger, string reason);

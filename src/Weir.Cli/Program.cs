@@ -14,4 +14,7 @@ root.Subcommands.Add(ConsoleConsumerCommand.Create());
 root.Subcommands.Add(ConsumerPerfTestCommand.Create());
 root.Subcommands.Add(ConsoleProducerCommand.Create());
 root.Subcommands.Add(ProducerPerfTestCommand.Create());
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// System.CommandLine ends the process with 143 two seconds after SIGTERM/Ctrl-C; a broker gets long
+// enough to close its logs cleanly (it ends its connections at once, so this is only a backstop).
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(args is ["start", ..] ? 60 : 2) };
+return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);

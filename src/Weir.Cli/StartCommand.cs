@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Microsoft.AspNetCore.Connections;
 using Weir.Broker;
 using Weir.Broker.Config;
 
@@ -72,9 +73,15 @@ internal static class StartCommand
         {
             host = await BrokerHost.StartAsync(config, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex.InnerException is AddressInUseException)
         {
             await Console.Error.WriteLineAsync($"weir: could not start: {ex.Message.Replace("http://", string.Empty, StringComparison.Ordinal)} Is another broker already using the port? Pass --override listeners=PLAINTEXT://localhost:PORT.").ConfigureAwait(false);
+            return 1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // The real cause (a full disk, a read-only or unwritable log dir, another node's meta.properties), not the port.
+            await Console.Error.WriteLineAsync($"weir: could not start: {ex.Message.Replace("http://", string.Empty, StringComparison.Ordinal)}").ConfigureAwait(false);
             return 1;
         }
         catch (ConfigException ex)

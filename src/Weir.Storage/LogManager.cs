@@ -22,6 +22,7 @@ public sealed class LogManager : IDisposable
     private readonly ConcurrentDictionary<TopicPartition, (PartitionLog Log, string LogDir)> _logs = new();
     private readonly Dictionary<string, string> _directoryIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _hadCleanShutdown = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Exception> _offlineDirs = new(StringComparer.Ordinal);
     private readonly Lock _createLock = new();
     private bool _shutdown;
 
@@ -38,6 +39,15 @@ public sealed class LogManager : IDisposable
 
     /// <summary>The logs currently open.</summary>
     public IReadOnlyCollection<PartitionLog> AllLogs => [.. _logs.Values.Select(v => v.Log)];
+
+    /// <summary>
+    /// Told of every storage failure worth a log line: a partition whose appends started failing with a
+    /// transient error (disk full, out of file descriptors) or work again, and a log dir going offline.
+    /// </summary>
+    public event Action<LogDirEvent>? LogDirEvent;
+
+    /// <summary>Log dirs taken offline by an I/O error, with the error; they stay offline until a restart (as Kafka's).</summary>
+    public IReadOnlyDictionary<string, Exception> OfflineLogDirs => _offlineDirs;
 
     /// <summary>directory.id of a log dir, from its meta.properties.</summary>
     public string DirectoryId(string logDir) => _directoryIds[Path.GetFullPath(logDir)];
@@ -65,7 +75,20 @@ public sealed class LogManager : IDisposable
                 }
                 catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
                 {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+                    // Partitions load in parallel: report the first failure as if loading were sequential.
+                    var inner = ex.InnerExceptions[0];
+                    if (StorageErrors.IsStorageError(inner) && inner is not KafkaStorageException)
+                    {
+                        throw new KafkaStorageException($"Log dir {dir} cannot be used: {inner.Message}", inner);
+                    }
+
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+                }
+                catch (Exception e) when (StorageErrors.IsStorageError(e) && e is not KafkaStorageException)
+                {
+                    // Kafka would take just this dir offline; here the metadata log may live in it, so start-up
+                    // stops, naming the dir and the real cause (a full disk, permissions, a read-only mount).
+                    throw new KafkaStorageException($"Log dir {dir} cannot be used: {e.Message}", e);
                 }
             }
         }
@@ -145,6 +168,7 @@ public sealed class LogManager : IDisposable
                 OnRecoveryTruncation = _options.OnRecoveryTruncation,
             };
             var log = PartitionLog.Open(p.Path, p.TopicPartition, ConfigFor(p.TopicPartition.Topic), options);
+            log.StorageFailureHandler = (failed, error) => OnStorageFailure(dir, failed, error);
             if (!_logs.TryAdd(p.TopicPartition, (log, dir)))
             {
                 log.Dispose();
@@ -202,12 +226,80 @@ public sealed class LogManager : IDisposable
                 return existing.Log;
             }
 
-            var dir = LogDirs.MinBy(d => _logs.Values.Count(v => v.LogDir == d))!;
+            var dir = LogDirs.Where(d => !_offlineDirs.ContainsKey(d)).MinBy(d => _logs.Values.Count(v => v.LogDir == d))
+                ?? throw new KafkaStorageException($"No log dir is online to create {topicPartition} in.");
             var options = new PartitionLogOptions { Validator = _options.Validator, Time = _options.Time, HadCleanShutdown = true };
-            var log = PartitionLog.Open(Path.Combine(dir, topicPartition.DirectoryName), topicPartition, config ?? ConfigFor(topicPartition.Topic), options);
+            var path = Path.Combine(dir, topicPartition.DirectoryName);
+            PartitionLog log;
+            try
+            {
+                log = PartitionLog.Open(path, topicPartition, config ?? ConfigFor(topicPartition.Topic), options);
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                // Out of descriptors or space: refuse the partition and leave no half-made directory behind.
+                TryDeleteDirectory(path);
+                if (!StorageErrors.IsTransient(e))
+                {
+                    MarkDirOffline(dir, e);
+                }
+
+                throw new KafkaStorageException($"Cannot create the log of {topicPartition} in {dir}: {e.Message}", e);
+            }
+
+            log.StorageFailureHandler = (failed, error) => OnStorageFailure(dir, failed, error);
             _logs[topicPartition] = (log, dir);
             return log;
         }
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (Exception e) when (StorageErrors.IsStorageError(e))
+        {
+            // left for the next start-up to ignore (an empty partition dir loads as an empty log)
+        }
+    }
+
+    private void OnStorageFailure(string dir, PartitionLog log, Exception? error)
+    {
+        if (error is not null && !StorageErrors.IsTransient(error))
+        {
+            MarkDirOffline(dir, error);
+            return;
+        }
+
+        LogDirEvent?.Invoke(new LogDirEvent(error is null ? LogDirEventKind.AppendsRecovered : LogDirEventKind.AppendsFailing, dir, log.TopicPartition, error));
+    }
+
+    /// <summary>
+    /// Kafka's LogDirFailureChannel: after an I/O error other than a full disk the dir is not trusted any
+    /// more: its logs answer KAFKA_STORAGE_ERROR, nothing new is created there, other dirs keep serving.
+    /// </summary>
+    public void MarkDirOffline(string dir, Exception error)
+    {
+        dir = Path.GetFullPath(dir);
+        if (!_offlineDirs.TryAdd(dir, error))
+        {
+            return;
+        }
+
+        foreach (var (log, logDir) in _logs.Values)
+        {
+            if (logDir == dir)
+            {
+                log.MarkOffline();
+            }
+        }
+
+        LogDirEvent?.Invoke(new LogDirEvent(LogDirEventKind.DirOffline, dir, null, error));
     }
 
     /// <summary>
@@ -225,8 +317,17 @@ public sealed class LogManager : IDisposable
 
             entry.Log.Dispose();
             var deleted = Path.Combine(entry.LogDir, $"{topicPartition.DirectoryName}.{Guid.NewGuid():N}{DeleteDirSuffix}");
-            Directory.Move(entry.Log.Directory, deleted);
-            Directory.Delete(deleted, recursive: true);
+            try
+            {
+                Directory.Move(entry.Log.Directory, deleted);
+                Directory.Delete(deleted, recursive: true);
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                // The log is closed and forgotten either way; a "-delete" dir left behind goes at the next start.
+                LogDirEvent?.Invoke(new LogDirEvent(LogDirEventKind.CloseFailed, entry.LogDir, topicPartition, e));
+            }
+
             return true;
         }
     }
@@ -285,6 +386,11 @@ public sealed class LogManager : IDisposable
     {
         foreach (var dir in LogDirs)
         {
+            if (_offlineDirs.ContainsKey(dir))
+            {
+                continue;
+            }
+
             var offsets = new Dictionary<TopicPartition, long>();
             foreach (var (tp, (log, logDir)) in _logs)
             {
@@ -314,18 +420,85 @@ public sealed class LogManager : IDisposable
             _shutdown = true;
         }
 
-        foreach (var (log, _) in _logs.Values)
+        // A dir whose logs cannot all be closed cleanly gets no clean-shutdown marker: its next start
+        // recovers. Shutdown itself never fails on a full or broken disk; each failure is reported.
+        var unclean = new HashSet<string>(_offlineDirs.Keys, StringComparer.Ordinal);
+        foreach (var (log, dir) in _logs.Values)
         {
-            log.Close();
+            try
+            {
+                log.Close();
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                log.Dispose();
+                if (unclean.Add(dir))
+                {
+                    LogDirEvent?.Invoke(new LogDirEvent(LogDirEventKind.CloseFailed, dir, log.TopicPartition, e));
+                }
+            }
         }
 
-        CheckpointLogOffsets();
-        CheckpointHighWatermarks();
         foreach (var dir in LogDirs)
         {
-            CheckpointFile.WriteAtomically(Path.Combine(dir, CleanShutdownFileName), Encoding.UTF8.GetBytes("{\"version\":0,\"brokerEpoch\":-1}"));
+            if (unclean.Contains(dir))
+            {
+                continue;
+            }
+
+            try
+            {
+                WriteDirCheckpoints(dir);
+                CheckpointFile.WriteAtomically(Path.Combine(dir, CleanShutdownFileName), Encoding.UTF8.GetBytes("{\"version\":0,\"brokerEpoch\":-1}"));
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                LogDirEvent?.Invoke(new LogDirEvent(LogDirEventKind.CloseFailed, dir, null, e));
+            }
         }
+    }
+
+    private void WriteDirCheckpoints(string dir)
+    {
+        var recoveryPoints = new Dictionary<TopicPartition, long>();
+        var logStartOffsets = new Dictionary<TopicPartition, long>();
+        var highWatermarks = new Dictionary<TopicPartition, long>();
+        foreach (var (tp, (log, logDir)) in _logs)
+        {
+            if (logDir == dir)
+            {
+                recoveryPoints[tp] = log.RecoveryPoint;
+                logStartOffsets[tp] = log.LogStartOffset;
+                highWatermarks[tp] = log.HighWatermark;
+            }
+        }
+
+        OffsetCheckpointFile.Write(Path.Combine(dir, OffsetCheckpointFile.RecoveryPointFileName), recoveryPoints);
+        OffsetCheckpointFile.Write(Path.Combine(dir, OffsetCheckpointFile.LogStartOffsetFileName), logStartOffsets);
+        OffsetCheckpointFile.Write(Path.Combine(dir, OffsetCheckpointFile.ReplicationOffsetFileName), highWatermarks);
     }
 
     public void Dispose() => Shutdown();
 }
+
+/// <summary>What happened to a log dir or one of its partitions (see <see cref="LogManager.LogDirEvent"/>).</summary>
+public enum LogDirEventKind
+{
+    /// <summary>Appends to the partition started failing with a transient error (disk full, out of descriptors).</summary>
+    AppendsFailing,
+
+    /// <summary>Appends to the partition work again.</summary>
+    AppendsRecovered,
+
+    /// <summary>The dir went offline after an I/O error.</summary>
+    DirOffline,
+
+    /// <summary>A log or the dir's checkpoints could not be written at shutdown or deletion; the next start recovers.</summary>
+    CloseFailed,
+}
+
+/// <summary>A storage failure worth one log line.</summary>
+/// <param name="LogDir">The log dir.</param>
+/// <param name="Partition">The partition concerned; null for the whole dir.</param>
+/// <param name="Error">The I/O error; null for <see cref="LogDirEventKind.AppendsRecovered"/>.</param>
+public readonly record struct LogDirEvent(LogDirEventKind Kind, string LogDir, TopicPartition? Partition, Exception? Error);

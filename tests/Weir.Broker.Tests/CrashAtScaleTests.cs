@@ -103,8 +103,8 @@ public sealed class CrashAtScaleTests : IDisposable
         await File.AppendAllTextAsync(segment, junk);
 
         using var restarted = await BrokerProcess.StartAsync(_dataDir, port);
-        var warning = restarted.Output.FirstOrDefault(l => l.Contains("Recovery truncated cut-0", StringComparison.Ordinal));
-        Assert.True(warning is not null, string.Join("\n", restarted.Output));
+        var warning = restarted.Output.Split('\n').FirstOrDefault(l => l.Contains("Recovery truncated cut-0", StringComparison.Ordinal));
+        Assert.True(warning is not null, restarted.Output);
         Assert.Contains("warn", warning, StringComparison.Ordinal);
         Assert.Contains("log end offset now 10", warning, StringComparison.Ordinal);
         Assert.Contains($"{junk.Length} bytes", warning, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using Weir.Broker.Config;
 using Weir.Broker.Metadata;
 using Weir.Protocol;
 using Weir.Protocol.Metadata;
+using Weir.Storage;
 
 namespace Weir.Broker.Controller;
 
@@ -38,6 +39,13 @@ public sealed class QuorumController
     public MetadataImage Image => Volatile.Read(ref _image);
 
     public int NodeId => _config.NodeId;
+
+    /// <summary>
+    /// Creates this node's logs for new partitions before they are committed, so a partition whose files
+    /// cannot be opened (no descriptors, no space) is refused with an error instead of being committed and
+    /// never hosted. Set by the broker to its replica manager; null in socket-free tests.
+    /// </summary>
+    public ILocalLogPreparer? LocalLogs { get; set; }
 
     /// <summary>Registers (or re-registers, when its endpoint changed) this broker.</summary>
     public void RegisterBroker(string host, int port)
@@ -94,13 +102,20 @@ public sealed class QuorumController
                 }
             }
 
+            var local = new List<int>();
             for (var p = 0; p < assignments.Count; p++)
             {
                 records.Add((PartitionRecordFor(topicId, p, assignments[p]), PartitionRecord.RecordType, PartitionRecordVersion));
+                if (Array.IndexOf(assignments[p], _config.NodeId) >= 0)
+                {
+                    local.Add(p);
+                }
             }
 
-            CommitLocked(records);
-            return new TopicCreationResult(ErrorCode.None, null, topicId, assignments.Count, replicationFactor);
+            var storage = CommitWithLocalLogsLocked(creation.Name, local, records);
+            return storage is null
+                ? new TopicCreationResult(ErrorCode.None, null, topicId, assignments.Count, replicationFactor)
+                : new TopicCreationResult(ErrorCode.KafkaStorageError, storage, Guid.Empty, -1, -1);
         }
     }
 
@@ -118,7 +133,15 @@ public sealed class QuorumController
                 return (ErrorCode.UnknownTopicId, "This topic id does not exist.");
             }
 
-            CommitLocked([(new RemoveTopicRecord { TopicId = topicId }, RemoveTopicRecord.RecordType, 0)]);
+            try
+            {
+                CommitLocked([(new RemoveTopicRecord { TopicId = topicId }, RemoveTopicRecord.RecordType, 0)]);
+            }
+            catch (KafkaStorageException e)
+            {
+                return (ErrorCode.KafkaStorageError, e.Message);
+            }
+
             return (ErrorCode.None, null);
         }
     }
@@ -161,6 +184,7 @@ public sealed class QuorumController
             }
 
             var records = new List<(IKafkaMessage, short, short)>();
+            var local = new List<int>();
             for (var i = 0; i < add; i++)
             {
                 var replicas = assignments?[i] ?? DefaultReplicas(current + i, rf);
@@ -176,11 +200,15 @@ public sealed class QuorumController
                 }
 
                 records.Add((PartitionRecordFor(existing.Id, current + i, replicas), PartitionRecord.RecordType, PartitionRecordVersion));
+                if (Array.IndexOf(replicas, _config.NodeId) >= 0)
+                {
+                    local.Add(current + i);
+                }
             }
 
-            if (!validateOnly)
+            if (!validateOnly && CommitWithLocalLogsLocked(topic, local, records) is { } storage)
             {
-                CommitLocked(records);
+                return (ErrorCode.KafkaStorageError, storage);
             }
 
             return (ErrorCode.None, null);
@@ -472,6 +500,29 @@ public sealed class QuorumController
         LeaderEpoch = 0,
         PartitionEpoch = 0,
     };
+
+    /// <summary>
+    /// Creates the local logs of new partitions, then commits; on a storage failure of either, nothing is
+    /// committed, the logs made for it are removed, and the reason comes back (null on success).
+    /// </summary>
+    private string? CommitWithLocalLogsLocked(string topic, List<int> localPartitions, IReadOnlyList<(IKafkaMessage Record, short Type, short Version)> records)
+    {
+        if (LocalLogs is { } logs && localPartitions.Count > 0 && logs.Prepare(topic, localPartitions) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            CommitLocked(records);
+            return null;
+        }
+        catch (KafkaStorageException e)
+        {
+            LocalLogs?.Discard(topic, localPartitions);
+            return e.Message;
+        }
+    }
 
     private void CommitLocked(IReadOnlyList<(IKafkaMessage Record, short Type, short Version)> records)
     {

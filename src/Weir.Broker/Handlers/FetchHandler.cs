@@ -3,6 +3,7 @@ using Weir.Broker.Fetch;
 using Weir.Broker.Metadata;
 using Weir.Protocol;
 using Weir.Protocol.Messages;
+using Weir.Storage;
 using Weir.Storage.Log;
 
 namespace Weir.Broker.Handlers;
@@ -97,7 +98,28 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
             // Taken before reading, so an append racing the read still wakes the wait below.
             var logEndOffset = log.LogEndOffset;
             var budget = Math.Min(wanted.PartitionMaxBytes, maxBytes - result.Bytes);
-            var slice = log.Read(wanted.FetchOffset, Math.Max(0, budget), log.HighWatermark, minOneBatch: result.Bytes == 0);
+            FetchSlice? read = null;
+            try
+            {
+                if (!log.IsOffline)
+                {
+                    read = log.Read(wanted.FetchOffset, Math.Max(0, budget), log.HighWatermark, minOneBatch: result.Bytes == 0);
+                }
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                // An unreadable log answers this partition only, as Kafka's ReplicaManager does.
+            }
+
+            if (read is not { } slice)
+            {
+                data.ErrorCode = (short)ErrorCode.KafkaStorageError;
+                data.HighWatermark = data.LastStableOffset = -1;
+                data.LogStartOffset = -1;
+                result.HasError = true;
+                continue;
+            }
+
             data.HighWatermark = slice.HighWatermark;
             data.LastStableOffset = slice.HighWatermark;
             data.LogStartOffset = slice.LogStartOffset;

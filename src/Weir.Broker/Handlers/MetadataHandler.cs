@@ -96,7 +96,7 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
         return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)created.Error };
     }
 
-    private static MetadataResponse.MetadataResponseTopic Describe(TopicImage topic)
+    private MetadataResponse.MetadataResponseTopic Describe(TopicImage topic)
     {
         var result = new MetadataResponse.MetadataResponseTopic
         {
@@ -105,16 +105,26 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
             IsInternal = topic.Name == "__consumer_offsets" || topic.Name == "__transaction_state",
             TopicAuthorizedOperations = int.MinValue,
         };
+        var nodeId = runtime.Config.NodeId;
         foreach (var p in topic.Partitions)
         {
-            result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+            var partition = new MetadataResponse.MetadataResponsePartition
             {
                 PartitionIndex = p.PartitionId,
                 LeaderId = p.Leader,
                 LeaderEpoch = p.LeaderEpoch,
                 ReplicaNodes = [.. p.Replicas],
                 IsrNodes = [.. p.Isr],
-            });
+            };
+            if (p.Leader == nodeId && runtime.Replicas.Get(topic.Name, p.PartitionId) is { Log.IsOffline: true })
+            {
+                // As Kafka once the controller has heard of the failed dir: no leader, this replica offline.
+                partition.ErrorCode = (short)ErrorCode.LeaderNotAvailable;
+                partition.LeaderId = -1;
+                partition.OfflineReplicas = [nodeId];
+            }
+
+            result.Partitions.Add(partition);
         }
 
         return result;

@@ -39,12 +39,26 @@ public sealed class MetadataLog
         using var buffer = new PooledBufferWriter();
         builder.Build(buffer);
         var result = _log.Append(buffer.WrittenMemory.Span.ToArray(), leaderEpoch);
+        if (result.Error == LogError.KafkaStorageError)
+        {
+            // Nothing of the batch stayed in the log; the controller answers KAFKA_STORAGE_ERROR.
+            throw new KafkaStorageException($"The metadata log cannot be written: {_log.LastStorageError?.Message ?? "its log dir is offline"}", _log.LastStorageError);
+        }
+
         if (result.Error != LogError.None)
         {
             throw new InvalidOperationException($"Metadata log append failed: {result.Error}.");
         }
 
-        _log.Flush();
+        try
+        {
+            _log.Flush();
+        }
+        catch (Exception e) when (StorageErrors.IsStorageError(e))
+        {
+            throw new KafkaStorageException($"The metadata log cannot be flushed: {e.Message}", e);
+        }
+
         _log.UpdateHighWatermark(_log.LogEndOffset);
         return result.LastOffset;
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Weir.Broker.Config;
 using Weir.Protocol.Primitives;
@@ -16,6 +17,7 @@ namespace Weir.Broker.Network;
 public sealed partial class KafkaConnectionHandler(
     IRequestProcessor processor,
     BrokerConfig config,
+    IHostApplicationLifetime lifetime,
     ILogger<KafkaConnectionHandler> logger) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -24,7 +26,10 @@ public sealed partial class KafkaConnectionHandler(
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
         var maxFrame = config.SocketRequestMaxBytes;
-        var cancellation = connection.ConnectionClosed;
+        // Shutdown ends every connection at once (Kestrel would wait its shutdown timeout for them), so
+        // a SIGTERM closes the logs cleanly in well under the time `weir start` gives it.
+        using var closing = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime.ApplicationStopping);
+        var cancellation = closing.Token;
         try
         {
             while (true)
@@ -68,8 +73,11 @@ public sealed partial class KafkaConnectionHandler(
         catch (ConnectionResetException)
         {
         }
-        catch (IOException)
+        catch (IOException ex)
         {
+            // Resets are caught above; what is left is mostly storage that was not answered with
+            // KAFKA_STORAGE_ERROR, and that must not close a connection without a word.
+            LogMalformed(logger, client.Id, client.RemoteEndPoint?.ToString(), "I/O error: " + ex.Message);
         }
         catch (Exception ex)
         {

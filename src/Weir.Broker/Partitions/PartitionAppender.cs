@@ -85,6 +85,14 @@ public static class PartitionAppender
     private static AppendOutcome AppendToLog(Partition partition, Span<byte> batch, long? appendTime)
     {
         var result = partition.Log.Append(batch, partition.LeaderEpoch, appendTime);
+        if (result.Error == LogError.KafkaStorageError)
+        {
+            // Retriable for clients: a full disk passes once space is freed (nothing of this batch was kept).
+            return AppendOutcome.Failed(ErrorCode.KafkaStorageError, partition.Log.IsOffline
+                ? "The partition's log dir is offline."
+                : $"The write failed: {partition.Log.LastStorageError?.Message}");
+        }
+
         if (result.Error != LogError.None)
         {
             return AppendOutcome.Failed((ErrorCode)(short)result.Error);

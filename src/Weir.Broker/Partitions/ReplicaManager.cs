@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Weir.Broker.Config;
+using Weir.Broker.Controller;
 using Weir.Broker.Metadata;
 using Weir.Storage;
+using Weir.Storage.Log;
 
 namespace Weir.Broker.Partitions;
 
@@ -10,7 +14,7 @@ namespace Weir.Broker.Partitions;
 /// (its log created or loaded) when the image assigns it here, and its data is removed when its
 /// topic leaves the image.
 /// </summary>
-public sealed class ReplicaManager
+public sealed partial class ReplicaManager : ILocalLogPreparer
 {
     private readonly LogManager _logs;
     private readonly LogConfig _staticDefaults;
@@ -18,10 +22,12 @@ public sealed class ReplicaManager
     private readonly int _nodeId;
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
     private readonly Lock _applyLock = new();
+    private readonly ILogger _logger;
 
-    public ReplicaManager(LogManager logs, BrokerConfig config)
+    public ReplicaManager(LogManager logs, BrokerConfig config, ILogger? logger = null)
     {
         _logs = logs;
+        _logger = logger ?? NullLogger.Instance;
         _staticDefaults = LogConfigs.BrokerDefaults(config);
         _config = config;
         _nodeId = config.NodeId;
@@ -51,7 +57,21 @@ public sealed class ReplicaManager
                     var tp = new TopicPartition(topic.Name, registration.PartitionId);
                     if (!_partitions.TryGetValue(tp, out var partition) || partition.TopicId != topic.Id)
                     {
-                        var log = _logs.GetOrCreateLog(tp, config);
+                        PartitionLog log;
+                        try
+                        {
+                            log = _logs.GetOrCreateLog(tp, config);
+                        }
+                        catch (KafkaStorageException e)
+                        {
+                            // Not hosted until a later image retries; the broker stays up (the controller
+                            // creates logs before committing, so this is a race or a start-up on a broken dir).
+                            LogCannotHost(_logger, tp.ToString(), e.Message);
+                            continue;
+                        }
+
+                        // A log created before the commit (Prepare) still has the broker defaults.
+                        log.Config = config;
                         partition = new Partition(tp, topic.Id, log);
                         partition.RebuildProducerState();
                         _partitions[tp] = partition;
@@ -93,6 +113,57 @@ public sealed class ReplicaManager
             }
         }
     }
+
+    /// <inheritdoc/>
+    public string? Prepare(string topic, IReadOnlyList<int> partitions)
+    {
+        var created = new List<TopicPartition>();
+        foreach (var p in partitions)
+        {
+            var tp = new TopicPartition(topic, p);
+            var existed = _logs.GetLog(tp) is not null;
+            try
+            {
+                _logs.GetOrCreateLog(tp);
+            }
+            catch (KafkaStorageException e)
+            {
+                foreach (var made in created)
+                {
+                    _logs.DeleteLog(made);
+                }
+
+                LogRefused(_logger, topic, partitions.Count, e.Message);
+                return $"Cannot create {partitions.Count} partition(s) of {topic}: {e.Message}";
+            }
+
+            if (!existed)
+            {
+                created.Add(tp);
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public void Discard(string topic, IReadOnlyList<int> partitions)
+    {
+        foreach (var p in partitions)
+        {
+            var tp = new TopicPartition(topic, p);
+            if (!_partitions.ContainsKey(tp))
+            {
+                _logs.DeleteLog(tp);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Refusing to create {Count} partition(s) of {Topic}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string topic, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot host partition {Partition}: {Reason}")]
+    private static partial void LogCannotHost(ILogger logger, string partition, string reason);
 
     /// <summary>Topic defaults as of <paramref name="image"/>: dynamic broker configs take effect on every log without an override.</summary>
     private LogConfig BrokerDefaults(MetadataImage image)

@@ -10,4 +10,7 @@ public enum LogError : short
 
     /// <summary>RECORD_LIST_TOO_LARGE: the appended batches together exceed segment.bytes.</summary>
     RecordListTooLarge = 18,
+
+    /// <summary>KAFKA_STORAGE_ERROR: the write failed (disk full, I/O error) or the partition's log dir is offline.</summary>
+    KafkaStorageError = 56,
 }

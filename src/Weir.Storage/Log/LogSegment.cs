@@ -240,19 +240,42 @@ internal sealed partial class LogSegment : IDisposable
         var start = _size;
         var offsetIndex = OffsetIndex;
         var timeIndex = TimeIndex;
-        _ = MaxTimestampSoFar;
-        RandomAccess.Write(Handle, batches, start);
-        if (start == 0)
+        var handle = Handle;
+        var (maxTimestamp, sinceIndexEntry, rollingBase) = (MaxTimestampSoFar, _bytesSinceLastIndexEntry, _rollingBasedTimestamp);
+        try
         {
-            _rollingBasedTimestamp = largestTimestamp;
-        }
+            RandomAccess.Write(handle, batches, start);
+            if (start == 0)
+            {
+                _rollingBasedTimestamp = largestTimestamp;
+            }
 
-        var pos = 0;
-        while (pos < batches.Length)
+            var pos = 0;
+            while (pos < batches.Length)
+            {
+                var h = new RecordBatchHeader(batches[pos..]);
+                IndexBatchInto(offsetIndex, timeIndex, h.LastOffset, h.MaxTimestamp, start + pos, h.TotalSize, indexIntervalBytes);
+                pos += h.TotalSize;
+            }
+        }
+        catch (Exception e) when (StorageErrors.IsStorageError(e))
         {
-            var h = new RecordBatchHeader(batches[pos..]);
-            IndexBatchInto(offsetIndex, timeIndex, h.LastOffset, h.MaxTimestamp, start + pos, h.TotalSize, indexIntervalBytes);
-            pos += h.TotalSize;
+            // Nothing half-written stays: the file goes back to its last whole batch and the indexes
+            // forget entries for this append, so a retry (e.g. once space is freed) starts clean.
+            var firstOffset = new RecordBatchHeader(batches).BaseOffset;
+            offsetIndex.TruncateTo(firstOffset);
+            timeIndex.TruncateTo(firstOffset);
+            (_maxTimestampSoFar, _bytesSinceLastIndexEntry, _rollingBasedTimestamp) = (maxTimestamp, sinceIndexEntry, rollingBase);
+            try
+            {
+                RandomAccess.SetLength(handle, start);
+            }
+            catch (Exception again) when (StorageErrors.IsStorageError(again))
+            {
+                // The size stays published at start, so the next append overwrites the tail and recovery cuts it.
+            }
+
+            throw;
         }
 
         _size = start + batches.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Weir.Protocol.Records;
 using Weir.Storage.Checkpoints;
 
@@ -25,6 +26,9 @@ public sealed partial class PartitionLog : IDisposable
     private TaskCompletionSource? _signal;
     private Task _rollFlush = Task.CompletedTask;
     private volatile LogConfig _config;
+    private volatile bool _offline;
+    private volatile Exception? _lastStorageError;
+    private bool _failing;
     private bool _closed;
 
     private PartitionLog(string directory, TopicPartition topicPartition, LogConfig config, PartitionLogOptions options)
@@ -50,6 +54,20 @@ public sealed partial class PartitionLog : IDisposable
     }
 
     public LeaderEpochCache LeaderEpochCache { get; }
+
+    /// <summary>True once the log dir is offline: every append and read answers KAFKA_STORAGE_ERROR until a restart.</summary>
+    public bool IsOffline => _offline;
+
+    /// <summary>The I/O error behind the last KAFKA_STORAGE_ERROR, for the answer's message and the log line.</summary>
+    public Exception? LastStorageError => _lastStorageError;
+
+    /// <summary>
+    /// Told of I/O failures (and, with a null error, of the first append that works again after a
+    /// failure) so the owner can log them and take the log dir offline. Set by <see cref="LogManager"/>.
+    /// </summary>
+    internal Action<PartitionLog, Exception?>? StorageFailureHandler { get; set; }
+
+    internal void MarkOffline() => _offline = true;
 
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);
 
@@ -118,9 +136,16 @@ public sealed partial class PartitionLog : IDisposable
         long firstOffset;
         long next;
         bool flush;
+        Exception? failure = null;
+        bool changed;
         lock (_lock)
         {
             ThrowIfClosed();
+            if (_offline)
+            {
+                return StorageErrorResult();
+            }
+
             firstOffset = _end.Offset;
             next = firstOffset;
             for (var pos = 0; pos < batches.Length;)
@@ -133,16 +158,45 @@ public sealed partial class PartitionLog : IDisposable
                 pos += header.TotalSize;
             }
 
-            var active = MaybeRollLocked(batches.Length, maxTimestamp, now, next - 1);
-            LeaderEpochCache.Assign(leaderEpoch, firstOffset);
-            active.Append(batches, maxTimestamp, config.IndexIntervalBytes);
-            Volatile.Write(ref _end, new LogOffsetMetadata(next, active.BaseOffset, active.Size));
-            flush = next - RecoveryPoint >= config.FlushMessages;
+            try
+            {
+                var active = MaybeRollLocked(batches.Length, maxTimestamp, now, next - 1);
+                LeaderEpochCache.Assign(leaderEpoch, firstOffset);
+                active.Append(batches, maxTimestamp, config.IndexIntervalBytes);
+                Volatile.Write(ref _end, new LogOffsetMetadata(next, active.BaseOffset, active.Size));
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                failure = e;
+            }
+
+            changed = AppendOutcomeLocked(failure);
+            flush = failure is null && next - RecoveryPoint >= config.FlushMessages;
+        }
+
+        if (changed || (failure is not null && !StorageErrors.IsTransient(failure)))
+        {
+            ReportStorage(failure);
+        }
+
+        if (failure is not null)
+        {
+            return StorageErrorResult();
         }
 
         if (flush)
         {
-            Flush(next);
+            try
+            {
+                Flush(next);
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                // Written but not durable as log.flush.interval.messages asked: not acknowledged (Kafka fails it too).
+                _lastStorageError = e;
+                ReportStorage(e);
+                return StorageErrorResult();
+            }
         }
 
         NotifyChanged();
@@ -165,9 +219,16 @@ public sealed partial class PartitionLog : IDisposable
         var now = NowMs;
         long firstOffset;
         long next;
+        Exception? failure = null;
+        bool changed;
         lock (_lock)
         {
             ThrowIfClosed();
+            if (_offline)
+            {
+                return StorageErrorResult();
+            }
+
             next = _end.Offset;
             firstOffset = new RecordBatchHeader(batches).BaseOffset;
             for (var pos = 0; pos < batches.Length;)
@@ -182,26 +243,71 @@ public sealed partial class PartitionLog : IDisposable
                 pos += header.TotalSize;
             }
 
-            var active = MaybeRollLocked(batches.Length, maxTimestamp, now, next - 1);
-            if (active.Size == 0 && active.BaseOffset < firstOffset && active.BaseOffset == _end.Offset)
+            try
             {
-                // An empty active segment must be named after its first offset; a gap moves the base up.
-                active = ReplaceEmptyActiveLocked(firstOffset, now);
+                var active = MaybeRollLocked(batches.Length, maxTimestamp, now, next - 1);
+                if (active.Size == 0 && active.BaseOffset < firstOffset && active.BaseOffset == _end.Offset)
+                {
+                    // An empty active segment must be named after its first offset; a gap moves the base up.
+                    active = ReplaceEmptyActiveLocked(firstOffset, now);
+                }
+
+                for (var pos = 0; pos < batches.Length;)
+                {
+                    var header = new RecordBatchHeader(batches[pos..]);
+                    LeaderEpochCache.Assign(header.PartitionLeaderEpoch, header.BaseOffset);
+                    pos += header.TotalSize;
+                }
+
+                active.Append(batches, maxTimestamp, config.IndexIntervalBytes);
+                Volatile.Write(ref _end, new LogOffsetMetadata(next, active.BaseOffset, active.Size));
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e))
+            {
+                failure = e;
             }
 
-            for (var pos = 0; pos < batches.Length;)
-            {
-                var header = new RecordBatchHeader(batches[pos..]);
-                LeaderEpochCache.Assign(header.PartitionLeaderEpoch, header.BaseOffset);
-                pos += header.TotalSize;
-            }
+            changed = AppendOutcomeLocked(failure);
+        }
 
-            active.Append(batches, maxTimestamp, config.IndexIntervalBytes);
-            Volatile.Write(ref _end, new LogOffsetMetadata(next, active.BaseOffset, active.Size));
+        if (changed || (failure is not null && !StorageErrors.IsTransient(failure)))
+        {
+            ReportStorage(failure);
+        }
+
+        if (failure is not null)
+        {
+            return StorageErrorResult();
         }
 
         NotifyChanged();
         return new AppendResult(LogError.None, firstOffset, next - 1, -1, LogStartOffset, batchCount);
+    }
+
+    private AppendResult StorageErrorResult() => new(LogError.KafkaStorageError, -1, -1, -1, LogStartOffset, 0);
+
+    /// <summary>Tracks failing/working appends; true when this one changes that (a first failure, or the first success after), worth one log line.</summary>
+    private bool AppendOutcomeLocked(Exception? failure)
+    {
+        var changed = _failing != failure is not null;
+        _failing = failure is not null;
+        if (failure is not null)
+        {
+            _lastStorageError = failure;
+        }
+
+        return changed;
+    }
+
+    /// <summary>Hands an I/O failure (or a recovery, when null) to the owner, outside the log's lock.</summary>
+    private void ReportStorage(Exception? failure)
+    {
+        if (failure is not null && !StorageErrors.IsTransient(failure))
+        {
+            _offline = true;
+        }
+
+        StorageFailureHandler?.Invoke(this, failure);
     }
 
     /// <summary>Checks that the buffer is whole v2 batches; returns their count and largest max timestamp.</summary>
@@ -385,6 +491,13 @@ public sealed partial class PartitionLog : IDisposable
         {
             // closed meanwhile; Close() flushes everything itself
         }
+        catch (Exception e) when (StorageErrors.IsStorageError(e))
+        {
+            // A background fsync that fails must not fault the roll chain (Close waits on it):
+            // the dir is reported instead, as Kafka's LogDirFailureChannel does.
+            _lastStorageError = e;
+            ReportStorage(e);
+        }
     }
 
     private static void InterlockedMax(ref long location, long value)
@@ -443,12 +556,22 @@ public sealed partial class PartitionLog : IDisposable
 
         _rollFlush.Wait();
         Flush();
+        Exception? failure = null;
         lock (_lock)
         {
             _closed = true;
             foreach (var s in _segments)
             {
-                s.Close();
+                try
+                {
+                    s.Close();
+                }
+                catch (Exception e) when (StorageErrors.IsStorageError(e))
+                {
+                    // e.g. the final time-index entry on a full disk: close the rest, then say so.
+                    s.Dispose();
+                    failure ??= e;
+                }
             }
 
             foreach (var (s, _) in _pendingDeletes)
@@ -460,6 +583,10 @@ public sealed partial class PartitionLog : IDisposable
         }
 
         NotifyChanged();
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
     /// <summary>Closes the files without flushing or trimming (what a crash leaves, for tests and deletion).</summary>
