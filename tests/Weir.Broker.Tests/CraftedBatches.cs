@@ -6,7 +6,7 @@ using Weir.Protocol.Records;
 namespace Weir.Broker.Tests;
 
 /// <summary>One record of a hand-made batch; <paramref name="LengthSkew"/> makes its length prefix lie by that many bytes.</summary>
-public sealed record CraftedRecord(int OffsetDelta, string? Key, string? Value, long TimestampDelta = 0, int LengthSkew = 0);
+public sealed record CraftedRecord(int OffsetDelta, string? Key, string? Value, long TimestampDelta = 0, int LengthSkew = 0, byte Attributes = 0);
 
 /// <summary>
 /// v2 batches encoded field by field with whatever header and records a test wants, lying ones
@@ -98,7 +98,7 @@ public static class CraftedBatches
         foreach (var record in records)
         {
             body.Clear();
-            body.Add(0); // attributes
+            body.Add(record.Attributes);
             WriteVarLong(body, record.TimestampDelta);
             WriteVarLong(body, record.OffsetDelta);
             WriteBytes(body, record.Key);

@@ -27,6 +27,7 @@ public sealed class ProduceValidationTests(BrokerFixture broker) : IClassFixture
         "gzip: recordsCount 5 with 1 record",
         "zstd: offset deltas 0, 5, 9",
         "lz4: length prefix 1 byte too long",
+        "snappy: record attributes 0xAF",
     };
 
     private static byte[] Lying(string name) => name switch
@@ -44,6 +45,8 @@ public sealed class ProduceValidationTests(BrokerFixture broker) : IClassFixture
         "gzip: recordsCount 5 with 1 record" => CraftedBatches.Build(CraftedBatches.Records(1), recordsCount: 5, lastOffsetDelta: 4, compression: CompressionType.Gzip),
         "zstd: offset deltas 0, 5, 9" => CraftedBatches.Build(Deltas(0, 5, 9), compression: CompressionType.Zstd),
         "lz4: length prefix 1 byte too long" => CraftedBatches.Build([new(0, "k0", "v0", LengthSkew: 1)], compression: CompressionType.Lz4),
+        // Found by the fuzz: Kafka ignores record attributes, but kafka-python reads them as a varint.
+        "snappy: record attributes 0xAF" => CraftedBatches.Build([new(0, "k0", "v0"), new(1, "k1", "v1", Attributes: 0xAF)], compression: CompressionType.Snappy),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -131,6 +134,20 @@ public sealed class ProduceValidationTests(BrokerFixture broker) : IClassFixture
 
         var fine = await ProduceAsync(connection, topic, CraftedBatches.Build([new(0, "k", "v", 0), new(1, "k", "v", 1000)], baseTimestamp: now - hours + 60_000));
         Assert.Equal(0, fine.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Snappy_with_an_xerial_header_of_another_version_is_refused_as_kafka_python_cannot_read_it()
+    {
+        // Found by the fuzz: kafka-python takes only version 1 / compatible 1 as xerial framing.
+        var topic = await CreateTopicAsync();
+        using var connection = await ConnectAsync();
+        var batch = CraftedBatches.Build(CraftedBatches.Records(3), compression: CompressionType.Snappy);
+        batch[RecordBatchHeader.Size + 11] = 0xAB; // low byte of the xerial version
+        RecordBatch.WriteCrc(batch);
+        var response = await ProduceAsync(connection, topic, batch);
+        Assert.Equal((short)ErrorCode.CorruptMessage, response.ErrorCode);
+        Assert.Equal(0, Log(topic).LogEndOffset);
     }
 
     [Fact]

@@ -20,8 +20,15 @@ internal static class SnappyCodec
 
     private static ReadOnlySpan<byte> XerialMagic => [0x82, (byte)'S', (byte)'N', (byte)'A', (byte)'P', (byte)'P', (byte)'Y', 0];
 
+    /// <summary>
+    /// The xerial header exactly as snappy-java and kafka-python write it (version 1, compatible
+    /// version 1). kafka-python reads anything else as raw snappy and fails, so a header with other
+    /// versions is not taken as xerial here either: such a batch is refused, not stored for some
+    /// consumers only.
+    /// </summary>
     public static bool IsXerialFramed(ReadOnlySpan<byte> input) =>
-        input.Length >= XerialHeaderSize && input.StartsWith(XerialMagic);
+        input.Length >= XerialHeaderSize && input.StartsWith(XerialMagic)
+        && BinaryPrimitives.ReadInt32BigEndian(input[8..]) == 1 && BinaryPrimitives.ReadInt32BigEndian(input[12..]) == 1;
 
     public static void Compress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {

@@ -29,7 +29,8 @@ public sealed record RecordBatchRejection(ErrorCode Error, string Message, IRead
 /// Uncompressed records are walked in place; compressed ones are decompressed (streaming, bounded
 /// by <see cref="RecordValidationSettings.MaxUncompressedBytes"/>) into a pooled buffer. Nothing is
 /// allocated unless the batch is refused. Weir stores batches as received, so where Kafka would
-/// rewrite a batch (inner offsets of a compressed batch not 0..n-1) this refuses it instead.
+/// rewrite a batch (inner offsets of a compressed batch not 0..n-1) this refuses it instead; and
+/// unlike Kafka it refuses non-zero record attributes (unused), which kafka-python misreads.
 /// </summary>
 public static class RecordBatchValidator
 {
@@ -100,6 +101,12 @@ public static class RecordBatchValidator
             if (record.OffsetDelta != index)
             {
                 Add(ref errors, index, $"Record {index} has offset delta {record.OffsetDelta}; a batch's offset deltas must be 0, 1, 2, ... in order.");
+            }
+            else if (record.Attributes != 0)
+            {
+                // Unused in v2 and written as 0 by every client; kafka-python reads the field as a
+                // varint, so a byte >= 0x80 here would break its consumers (Kafka accepts any value).
+                Add(ref errors, index, $"Record {index} has attributes {record.Attributes}; record attributes are unused and must be 0.");
             }
             else if (settings.CompactedTopic && record.IsKeyNull)
             {
