@@ -36,7 +36,7 @@ public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRe
                     : runtime.Replicas.Get(topic.Name, data.Index) is { } partition
                         ? PartitionAppender.Append(partition, data.Records, runtime.Time)
                         : AppendOutcome.Failed(ErrorCode.UnknownTopicOrPartition);
-                topicResponse.PartitionResponses.Add(new ProduceResponse.PartitionProduceResponse
+                var partitionResponse = new ProduceResponse.PartitionProduceResponse
                 {
                     Index = data.Index,
                     ErrorCode = (short)outcome.Error,
@@ -44,7 +44,16 @@ public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRe
                     LogAppendTimeMs = outcome.LogAppendTimeMs,
                     LogStartOffset = outcome.LogStartOffset,
                     ErrorMessage = outcome.Message,
-                });
+                };
+                if (outcome.RecordErrors is { Count: > 0 } recordErrors)
+                {
+                    foreach (var recordError in recordErrors)
+                    {
+                        partitionResponse.RecordErrors.Add(new ProduceResponse.BatchIndexAndErrorMessage { BatchIndex = recordError.BatchIndex, BatchIndexErrorMessage = recordError.Message });
+                    }
+                }
+
+                topicResponse.PartitionResponses.Add(partitionResponse);
             }
         }
 

@@ -8,11 +8,20 @@ namespace Weir.Broker.Partitions;
 /// <summary>
 /// Validates and appends one partition's produced records as the leader: exactly one v2 batch
 /// with a valid CRC and sizes (CORRUPT_MESSAGE / INVALID_RECORD / MESSAGE_TOO_LARGE otherwise),
-/// idempotent sequence checks, LogAppendTime stamping, then the log append. The batch bytes are
-/// modified in place in the request buffer and stored as they are: never decoded record by record.
+/// its records checked as Kafka's LogValidator does (<see cref="RecordBatchValidator"/>:
+/// INVALID_RECORD / INVALID_TIMESTAMP with record_errors), idempotent sequence checks,
+/// LogAppendTime stamping, then the log append. The batch bytes are modified in place in the
+/// request buffer and stored as they are: records are walked to check them, never rewritten.
 /// </summary>
 public static class PartitionAppender
 {
+    /// <summary>
+    /// The most a compressed batch may inflate to: 16 x max.message.bytes, at least 32 MiB. Real
+    /// producers' batches are a few MB at most uncompressed; a bomb is refused after this many bytes.
+    /// </summary>
+    public static int MaxUncompressedBytes(int maxMessageBytes) =>
+        (int)Math.Min(Math.Max(32L << 20, 16L * maxMessageBytes), Array.MaxLength - 1);
+
     public static AppendOutcome Append(Partition partition, ReadOnlyMemory<byte>? records, TimeProvider time)
     {
         if (records is not { Length: > 0 } memory)
@@ -40,15 +49,23 @@ public static class PartitionAppender
             return AppendOutcome.Failed(ErrorCode.MessageTooLarge, $"The batch of {batch.Length} bytes is larger than max.message.bytes ({config.MaxMessageBytes}).");
         }
 
-        if (header.IsControl)
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var settings = new RecordValidationSettings(
+            now,
+            config.IsLogAppendTime,
+            config.MessageTimestampBeforeMaxMs,
+            config.MessageTimestampAfterMaxMs,
+            config.IsCompactPolicy,
+            MaxUncompressedBytes(config.MaxMessageBytes));
+        if (RecordBatchValidator.Validate(batch, settings) is { } rejection)
         {
-            return AppendOutcome.Failed(ErrorCode.InvalidRecord, "Clients may not write control batches.");
+            return AppendOutcome.Failed(rejection.Error, $"{rejection.Message} (partition {partition.TopicPartition})", rejection.RecordErrors);
         }
 
         long? appendTime = null;
         if (config.IsLogAppendTime)
         {
-            appendTime = time.GetUtcNow().ToUnixTimeMilliseconds();
+            appendTime = now;
             RecordBatch.SetLogAppendTime(batch, appendTime.Value);
         }
 

@@ -57,6 +57,13 @@ public sealed class ConsumerOptions : ClientOptions
     /// <summary><c>check.crcs</c>: verify each fetched batch's CRC-32C.</summary>
     public bool CheckCrcs { get; set; } = true;
 
+    /// <summary>
+    /// Weir's own (Kafka has no such setting): pass over a batch that is corrupt or lies about its
+    /// records instead of failing at it with CORRUPT_MESSAGE. Off by default, as in Kafka: skipping
+    /// loses records silently.
+    /// </summary>
+    public bool SkipCorruptBatches { get; set; }
+
     /// <summary><c>exclude.internal.topics</c>: a regex subscription never matches __consumer_offsets etc.</summary>
     public bool ExcludeInternalTopics { get; set; } = true;
 

@@ -275,7 +275,12 @@ public sealed partial class KafkaConsumer
         return next;
     }
 
-    /// <summary>Decodes a completed fetch into the decode buffer; true when it holds records to hand out.</summary>
+    /// <summary>
+    /// Decodes a completed fetch into the decode buffer; true when it holds records to hand out.
+    /// A corrupt or lying batch is never half-delivered: with <see cref="ConsumerOptions.SkipCorruptBatches"/>
+    /// it is passed over, otherwise the records before it are handed out and the consumer then
+    /// fails at it (<see cref="_pendingCorrupt"/>) until the application seeks past it.
+    /// </summary>
     private bool Decode(CompletedFetch fetch)
     {
         var state = fetch.State;
@@ -287,18 +292,16 @@ public sealed partial class KafkaConsumer
         }
 
         var position = state.Position;
-        var topic = state.Partition.Topic;
-        var partition = state.Partition.Partition;
         var memory = fetch.Records;
         var span = memory.Span;
         var batches = new RecordBatchEnumerator(span);
         var readCommitted = _options.IsolationLevel == IsolationLevel.ReadCommitted && fetch.AbortedTransactions is { Count: > 0 };
         var aborted = readCommitted ? new AbortedTransactions(fetch.AbortedTransactions!) : null;
+        var maxUncompressed = Math.Max(_options.FetchMaxBytes, MinDecompressionBound);
         long end = position;
         while (batches.MoveNext())
         {
             var batch = batches.Current;
-            var start = batches.Position;
             var header = new RecordBatchHeader(batch);
             var lastOffset = header.LastOffset;
             if (lastOffset < position)
@@ -306,53 +309,24 @@ public sealed partial class KafkaConsumer
                 continue;
             }
 
+            var decodedBefore = _decodedCount;
+            var problem = DecodeBatch(fetch, memory, batches.Position, batch, position, aborted, maxUncompressed);
+            if (problem is not null)
+            {
+                _decodedCount = decodedBefore;
+                if (!_options.SkipCorruptBatches)
+                {
+                    var at = Math.Max(position, header.BaseOffset);
+                    _pendingCorrupt = new PendingCorrupt(state, fetch.Epoch, at, new KafkaException(
+                        ErrorCode.CorruptMessage,
+                        $"Record batch at offset {header.BaseOffset} (last offset {lastOffset}) of partition {state.Partition} is corrupt: {problem}. " +
+                        $"Seek past offset {lastOffset} to skip it, or set SkipCorruptBatches."));
+                    end = at;
+                    break;
+                }
+            }
+
             end = lastOffset + 1;
-            if (_options.CheckCrcs)
-            {
-                var check = RecordBatch.Validate(batch);
-                if (check != RecordBatchError.None)
-                {
-                    throw new KafkaException(ErrorCode.CorruptMessage, $"Batch at offset {header.BaseOffset} of partition {state.Partition} is corrupt: {check}");
-                }
-            }
-
-            if (aborted is not null)
-            {
-                aborted.Advance(lastOffset);
-                if (header.IsControl)
-                {
-                    if (header.IsTransactional && IsAbortMarker(batch))
-                    {
-                        aborted.Close(header.ProducerId);
-                    }
-
-                    continue;
-                }
-
-                if (header.IsTransactional && aborted.IsOpen(header.ProducerId))
-                {
-                    continue;
-                }
-            }
-
-            if (header.IsControl)
-            {
-                continue;
-            }
-
-            ReadOnlyMemory<byte> payload;
-            if (header.Compression == CompressionType.None)
-            {
-                payload = memory.Slice(start + RecordBatchHeader.Size, header.TotalSize - RecordBatchHeader.Size);
-            }
-            else
-            {
-                // One copy per compressed batch: the decompressed bytes outlive the pooled buffer they land in.
-                using var decompressed = RecordBatch.ReadRecords(batch);
-                payload = decompressed.Bytes.ToArray();
-            }
-
-            AppendRecords(payload, header, topic, partition, position);
         }
 
         _decodedEndOffset = end;
@@ -366,14 +340,109 @@ public sealed partial class KafkaConsumer
         return true;
     }
 
-    private void AppendRecords(ReadOnlyMemory<byte> payload, RecordBatchHeader header, string topic, int partition, long position)
+    /// <summary>The smallest bound on a batch's decompressed size, whatever fetch.max.bytes says.</summary>
+    private const int MinDecompressionBound = 32 * 1024 * 1024;
+
+    /// <summary>One batch into the decode buffer; null, or why the batch cannot be trusted.</summary>
+    private string? DecodeBatch(CompletedFetch fetch, ReadOnlyMemory<byte> memory, int start, ReadOnlySpan<byte> batch, long position, AbortedTransactions? aborted, int maxUncompressed)
+    {
+        var header = new RecordBatchHeader(batch);
+        if (_options.CheckCrcs)
+        {
+            var check = RecordBatch.Validate(batch);
+            if (check != RecordBatchError.None)
+            {
+                return check.ToString();
+            }
+        }
+
+        if (header.LastOffsetDelta < 0)
+        {
+            return $"lastOffsetDelta is {header.LastOffsetDelta}";
+        }
+
+        if (header.IsControl)
+        {
+            if (aborted is not null)
+            {
+                aborted.Advance(header.LastOffset);
+                if (header.IsTransactional)
+                {
+                    var marker = ReadAbortMarker(batch, out var isAbort);
+                    if (marker is not null)
+                    {
+                        return marker;
+                    }
+
+                    if (isAbort)
+                    {
+                        aborted.Close(header.ProducerId);
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        if (aborted is not null)
+        {
+            aborted.Advance(header.LastOffset);
+            if (header.IsTransactional && aborted.IsOpen(header.ProducerId))
+            {
+                return null;
+            }
+        }
+
+        ReadOnlyMemory<byte> payload;
+        if (header.Compression == CompressionType.None)
+        {
+            payload = memory.Slice(start + RecordBatchHeader.Size, header.TotalSize - RecordBatchHeader.Size);
+        }
+        else
+        {
+            var read = RecordBatch.TryReadRecords(batch, out var decompressed, maxUncompressed);
+            if (read != RecordBatchError.None)
+            {
+                return read == RecordBatchError.DecompressedTooLarge
+                    ? $"its {header.Compression} records inflate beyond {maxUncompressed} bytes"
+                    : read.ToString();
+            }
+
+            // One copy per compressed batch: the decompressed bytes outlive the pooled buffer they land in.
+            using (decompressed)
+            {
+                payload = decompressed.Bytes.ToArray();
+            }
+        }
+
+        return AppendRecords(payload, header, fetch.State.Partition.Topic, fetch.State.Partition.Partition, position);
+    }
+
+    /// <summary>
+    /// Adds the batch's records from <paramref name="position"/> on; null, or why the batch is
+    /// corrupt: a malformed record, a count that disagrees with the records, or offset deltas out
+    /// of order or past lastOffsetDelta (compaction leaves gaps, so gaps themselves are fine).
+    /// </summary>
+    private string? AppendRecords(ReadOnlyMemory<byte> payload, RecordBatchHeader header, string topic, int partition, long position)
     {
         var bytes = payload.Span;
         var timestampType = header.IsLogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime;
         var leaderEpoch = header.PartitionLeaderEpoch;
+        var lastOffsetDelta = header.LastOffsetDelta;
         var records = new RecordEnumerator(bytes, header.RecordsCount, header.BaseOffset, header.BaseTimestamp, header.MaxTimestamp, header.IsLogAppendTime);
-        foreach (var record in records)
+        var previousDelta = -1;
+        var index = 0;
+        RecordBatchError error;
+        while (records.TryMoveNext(out error))
         {
+            var record = records.Current;
+            if (record.OffsetDelta <= previousDelta || record.OffsetDelta > lastOffsetDelta)
+            {
+                return $"record {index} has offset delta {record.OffsetDelta} after {previousDelta} (lastOffsetDelta {lastOffsetDelta})";
+            }
+
+            previousDelta = record.OffsetDelta;
+            index++;
             if (record.Offset < position)
             {
                 continue;
@@ -398,20 +467,37 @@ public sealed partial class KafkaConsumer
                 record.HeaderCount == 0 ? default : Slice(payload, bytes, record.HeaderBytes),
                 record.HeaderCount);
         }
+
+        return error == RecordBatchError.None
+            ? null
+            : $"{(error == RecordBatchError.RecordsCountMismatch ? $"recordsCount {header.RecordsCount} disagrees with the records present" : error.ToString())} (record {index})";
     }
 
     private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> memory, ReadOnlySpan<byte> span, ReadOnlySpan<byte> part) =>
         part.Length == 0 || !span.Overlaps(part, out var offset) ? ReadOnlyMemory<byte>.Empty : memory.Slice(offset, part.Length);
 
-    private static bool IsAbortMarker(ReadOnlySpan<byte> batch)
+    /// <summary>Whether a control batch is an abort marker; null, or why its record cannot be read.</summary>
+    private static string? ReadAbortMarker(ReadOnlySpan<byte> batch, out bool isAbort)
     {
-        using var records = RecordBatch.ReadRecords(batch);
-        foreach (var record in records)
+        isAbort = false;
+        var read = RecordBatch.TryReadRecords(batch, out var records);
+        if (read != RecordBatchError.None)
         {
-            // Control record key: version int16, type int16 (0 = ABORT, 1 = COMMIT).
-            return record.Key.Length >= 4 && record.Key[2] == 0 && record.Key[3] == 0;
+            return read.ToString();
         }
 
-        return false;
+        using (records)
+        {
+            var enumerator = records.GetEnumerator();
+            if (enumerator.TryMoveNext(out var error))
+            {
+                // Control record key: version int16, type int16 (0 = ABORT, 1 = COMMIT).
+                var key = enumerator.Current.Key;
+                isAbort = key.Length >= 4 && key[2] == 0 && key[3] == 0;
+                return null;
+            }
+
+            return error == RecordBatchError.None ? null : error.ToString();
+        }
     }
 }

@@ -33,6 +33,7 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
     private int _decodedCount;
     private CompletedFetch? _decodedFrom;
     private long _decodedEndOffset;
+    private PendingCorrupt? _pendingCorrupt;
     private Exception? _fetchError;
     private volatile bool _metadataRefreshNeeded;
     private volatile bool _positionsNeeded;
@@ -295,6 +296,8 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
                 throw error is KafkaException ? error : new KafkaException(ErrorCode.UnknownServerError, error.Message, error);
             }
 
+            ThrowIfCorrupt();
+
             if (NeedsMaintenance())
             {
                 await MaintainAsync(cancellationToken).ConfigureAwait(false);
@@ -312,6 +315,8 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
                 {
                     return true;
                 }
+
+                ThrowIfCorrupt();
             }
 
             var remaining = deadline - Environment.TickCount64;
@@ -330,6 +335,38 @@ public sealed partial class KafkaConsumer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Fails at a corrupt batch found by <see cref="Decode"/> once the records before it were handed
+    /// out, and stays there: the position is the batch's offset and fetching restarts from it, so
+    /// every poll fails the same way until the application seeks past it (as Java's consumer).
+    /// </summary>
+    private void ThrowIfCorrupt()
+    {
+        var pending = _pendingCorrupt;
+        if (pending is null || _decodedIndex < _decodedCount)
+        {
+            return;
+        }
+
+        _pendingCorrupt = null;
+        lock (_lock)
+        {
+            if (pending.State.Epoch != pending.Epoch || !pending.State.Assigned)
+            {
+                return; // the application sought elsewhere or lost the partition meanwhile
+            }
+
+            pending.State.Position = pending.Offset;
+            pending.State.FetchPosition = pending.Offset;
+            pending.State.Epoch++;
+        }
+
+        _fetchSignal.Set();
+        throw pending.Error;
+    }
+
+    private sealed record PendingCorrupt(PartitionState State, int Epoch, long Offset, KafkaException Error);
 
     /// <summary>The decode buffer was handed out: the position moves past anything the fetch held (control batches, aborted records).</summary>
     private void FinishDecoded()

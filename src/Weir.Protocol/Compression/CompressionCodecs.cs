@@ -7,7 +7,8 @@ namespace Weir.Protocol.Compression;
 /// The four Kafka codecs behind one API. Compress writes what Java clients write (gzip member,
 /// xerial-framed snappy, LZ4 frame with independent blocks, zstd frame at level 3); Decompress
 /// reads what any client writes (also raw snappy from librdkafka, concatenated frames/members).
-/// Corrupt or truncated input throws <see cref="InvalidDataException"/>; a missing native library
+/// Corrupt or truncated input throws <see cref="InvalidDataException"/>, output past a caller's
+/// bound <see cref="DecompressedSizeExceededException"/>; a missing native library
 /// (liblz4, libzstd) throws <see cref="DllNotFoundException"/> naming the Debian package.
 /// </summary>
 public static class CompressionCodecs
@@ -46,25 +47,35 @@ public static class CompressionCodecs
         }
     }
 
-    public static void Decompress(CompressionType type, ReadOnlySpan<byte> input, IBufferWriter<byte> output)
+    public static void Decompress(CompressionType type, ReadOnlySpan<byte> input, IBufferWriter<byte> output) =>
+        Decompress(type, input, output, Array.MaxLength);
+
+    /// <summary>
+    /// As <see cref="Decompress(CompressionType, ReadOnlySpan{byte}, IBufferWriter{byte})"/>, streaming
+    /// and stopping with <see cref="DecompressedSizeExceededException"/> as soon as the output would
+    /// pass <paramref name="maxBytes"/>: a 32 KB bomb costs at most the bound, never its full size.
+    /// </summary>
+    public static void Decompress(CompressionType type, ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         switch (type)
         {
             case CompressionType.None:
+                DecompressionLimit.Check(input.Length, maxBytes);
                 input.CopyTo(output.GetSpan(input.Length));
                 output.Advance(input.Length);
                 break;
             case CompressionType.Gzip:
-                GzipCodec.Decompress(input, output);
+                GzipCodec.Decompress(input, output, maxBytes);
                 break;
             case CompressionType.Snappy:
-                SnappyCodec.Decompress(input, output);
+                SnappyCodec.Decompress(input, output, maxBytes);
                 break;
             case CompressionType.Lz4:
-                Lz4Codec.Decompress(input, output);
+                Lz4Codec.Decompress(input, output, maxBytes);
                 break;
             case CompressionType.Zstd:
-                ZstdCodec.Decompress(input, output);
+                ZstdCodec.Decompress(input, output, maxBytes);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown compression type.");

@@ -32,7 +32,7 @@ internal static unsafe class GzipCodec
     /// end-of-stream for a cut-off input instead of failing, so the trailer's ISIZE is checked
     /// against the bytes produced; that also rejects several concatenated members.
     /// </summary>
-    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
+    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxBytes)
     {
         if (input.Length < MinimumMemberSize)
         {
@@ -46,7 +46,7 @@ internal static unsafe class GzipCodec
             using var gzip = new GZipStream(source, CompressionMode.Decompress);
             while (true)
             {
-                var destination = output.GetSpan(64 * 1024);
+                var destination = DecompressionLimit.Clamp(output.GetSpan(64 * 1024), produced, maxBytes);
                 var read = gzip.Read(destination);
                 if (read == 0)
                 {
@@ -55,6 +55,7 @@ internal static unsafe class GzipCodec
 
                 output.Advance(read);
                 produced += read;
+                DecompressionLimit.Check(produced, maxBytes);
             }
         }
 

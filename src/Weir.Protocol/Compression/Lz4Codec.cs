@@ -43,7 +43,7 @@ internal static unsafe class Lz4Codec
         output.Advance((int)written);
     }
 
-    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
+    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxBytes)
     {
         var f = FunctionTable.Value;
         nint context;
@@ -53,9 +53,10 @@ internal static unsafe class Lz4Codec
             fixed (byte* src = input)
             {
                 var position = 0;
+                long produced = 0;
                 while (true)
                 {
-                    var destination = output.GetSpan(64 * 1024);
+                    var destination = DecompressionLimit.Clamp(output.GetSpan(64 * 1024), produced, maxBytes);
                     var dstSize = (nuint)destination.Length;
                     var srcSize = (nuint)(input.Length - position);
                     nuint hint;
@@ -67,6 +68,8 @@ internal static unsafe class Lz4Codec
                     f.ThrowIfError(hint, "decompress", invalidData: true);
                     position += (int)srcSize;
                     output.Advance((int)dstSize);
+                    produced += (long)dstSize;
+                    DecompressionLimit.Check(produced, maxBytes);
                     if (hint == 0 && position == input.Length)
                     {
                         return; // a frame ended exactly at the end of the input

@@ -20,8 +20,15 @@ internal static class SnappyCodec
 
     private static ReadOnlySpan<byte> XerialMagic => [0x82, (byte)'S', (byte)'N', (byte)'A', (byte)'P', (byte)'P', (byte)'Y', 0];
 
+    /// <summary>
+    /// The xerial header exactly as snappy-java and kafka-python write it (version 1, compatible
+    /// version 1). kafka-python reads anything else as raw snappy and fails, so a header with other
+    /// versions is not taken as xerial here either: such a batch is refused, not stored for some
+    /// consumers only.
+    /// </summary>
     public static bool IsXerialFramed(ReadOnlySpan<byte> input) =>
-        input.Length >= XerialHeaderSize && input.StartsWith(XerialMagic);
+        input.Length >= XerialHeaderSize && input.StartsWith(XerialMagic)
+        && BinaryPrimitives.ReadInt32BigEndian(input[8..]) == 1 && BinaryPrimitives.ReadInt32BigEndian(input[12..]) == 1;
 
     public static void Compress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {
@@ -50,11 +57,16 @@ internal static class SnappyCodec
         output.Advance(block.Length);
     }
 
-    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
+    /// <summary>
+    /// Decodes raw or xerial-framed snappy. Every raw block starts with its decoded length, so the
+    /// bound is checked before a block is decoded: a lying or huge block is never allocated.
+    /// </summary>
+    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxBytes)
     {
+        long produced = 0;
         if (!IsXerialFramed(input))
         {
-            Write(DecodeBlock(input), output);
+            DecodeBlockInto(input, output, ref produced, maxBytes);
             return;
         }
 
@@ -80,9 +92,39 @@ internal static class SnappyCodec
                 throw new InvalidDataException($"Xerial snappy block length {length} runs past the end of the stream.");
             }
 
-            Write(DecodeBlock(input.Slice(position, length)), output);
+            DecodeBlockInto(input.Slice(position, length), output, ref produced, maxBytes);
             position += length;
         }
+    }
+
+    private static void DecodeBlockInto(ReadOnlySpan<byte> block, IBufferWriter<byte> output, ref long produced, int maxBytes)
+    {
+        if (!TryReadDecodedLength(block, out var declared))
+        {
+            throw new InvalidDataException("Corrupt snappy block: its length preamble is malformed.");
+        }
+
+        DecompressionLimit.Check(produced + declared, maxBytes);
+        var decoded = DecodeBlock(block);
+        produced += decoded.Length;
+        DecompressionLimit.Check(produced, maxBytes);
+        Write(decoded, output);
+    }
+
+    /// <summary>The uvarint (at most 32 bits) that opens every raw snappy block: its decoded length.</summary>
+    private static bool TryReadDecodedLength(ReadOnlySpan<byte> block, out long length)
+    {
+        length = 0;
+        for (int i = 0, shift = 0; i < 5 && i < block.Length; i++, shift += 7)
+        {
+            length |= (long)(block[i] & 0x7F) << shift;
+            if ((block[i] & 0x80) == 0)
+            {
+                return length <= uint.MaxValue;
+            }
+        }
+
+        return false;
     }
 
     private static byte[] DecodeBlock(ReadOnlySpan<byte> block)

@@ -39,7 +39,7 @@ internal static unsafe class ZstdCodec
         output.Advance((int)written);
     }
 
-    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
+    public static void Decompress(ReadOnlySpan<byte> input, IBufferWriter<byte> output, int maxBytes)
     {
         var f = FunctionTable.Value;
         var stream = f.CreateDStream();
@@ -54,9 +54,10 @@ internal static unsafe class ZstdCodec
             fixed (byte* src = input)
             {
                 var inBuffer = new InBuffer { Source = src, Size = (nuint)input.Length, Position = 0 };
+                long produced = 0;
                 while (true)
                 {
-                    var destination = output.GetSpan(128 * 1024);
+                    var destination = DecompressionLimit.Clamp(output.GetSpan(128 * 1024), produced, maxBytes);
                     nuint result;
                     OutBuffer outBuffer;
                     fixed (byte* dst = destination)
@@ -67,6 +68,8 @@ internal static unsafe class ZstdCodec
 
                     f.ThrowIfError(result, "decompress", invalidData: true);
                     output.Advance((int)outBuffer.Position);
+                    produced += (long)outBuffer.Position;
+                    DecompressionLimit.Check(produced, maxBytes);
                     if (inBuffer.Position == inBuffer.Size)
                     {
                         if (result == 0)

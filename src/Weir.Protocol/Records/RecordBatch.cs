@@ -16,6 +16,12 @@ public static class RecordBatch
     /// <summary>The smallest legal batchLength: a header with no records.</summary>
     public const int MinimumBatchLength = RecordBatchHeader.Size - RecordBatchHeader.LogOverhead;
 
+    /// <summary>
+    /// The decompressed size <see cref="ReadRecords"/> accepts unless told otherwise: far above any
+    /// real producer's batch (librdkafka's batch.size is 1 MB), far below what a bomb could claim.
+    /// </summary>
+    public const int DefaultMaxUncompressedBytes = 64 * 1024 * 1024;
+
     [ThreadStatic]
     private static PooledBufferWriter? _decompressionBuffer;
 
@@ -112,9 +118,9 @@ public static class RecordBatch
     /// <see cref="Validate"/> passed; throws <see cref="ProtocolException"/> when the header is
     /// unusable or decompression fails. Dispose the result.
     /// </summary>
-    public static RecordBatchRecords ReadRecords(ReadOnlySpan<byte> batch)
+    public static RecordBatchRecords ReadRecords(ReadOnlySpan<byte> batch, int maxUncompressedBytes = DefaultMaxUncompressedBytes)
     {
-        var error = TryReadRecords(batch, out var records);
+        var error = TryReadRecords(batch, out var records, maxUncompressedBytes);
         return error == RecordBatchError.None
             ? records
             : throw new ProtocolException($"Cannot read the records of the batch: {error}.");
@@ -123,8 +129,10 @@ public static class RecordBatch
     /// <summary>
     /// As <see cref="ReadRecords"/>, reporting failure as a value. On success the caller
     /// disposes <paramref name="records"/>. The records themselves are checked while enumerating.
+    /// Decompression streams and stops at <paramref name="maxUncompressedBytes"/>
+    /// (<see cref="RecordBatchError.DecompressedTooLarge"/>), so a bomb never costs more than that.
     /// </summary>
-    public static RecordBatchError TryReadRecords(ReadOnlySpan<byte> batch, out RecordBatchRecords records)
+    public static RecordBatchError TryReadRecords(ReadOnlySpan<byte> batch, out RecordBatchRecords records, int maxUncompressedBytes = DefaultMaxUncompressedBytes)
     {
         records = default;
         if (batch.Length < RecordBatchHeader.Size)
@@ -165,10 +173,15 @@ public static class RecordBatch
         // The writer is per thread and reused (its array is detached below), so it is not
         // allocated per batch; codecs never call back in here, so there is no reentrancy.
         var buffer = _decompressionBuffer ??= new PooledBufferWriter();
-        buffer.GetSpan(Math.Min(Math.Max(payload.Length * 4, 4096), 1 << 24));
+        buffer.GetSpan(Math.Min(Math.Max(payload.Length * 4, 4096), Math.Min(1 << 24, maxUncompressedBytes + 1)));
         try
         {
-            CompressionCodecs.Decompress(compression, payload, buffer);
+            CompressionCodecs.Decompress(compression, payload, buffer, maxUncompressedBytes);
+        }
+        catch (DecompressedSizeExceededException)
+        {
+            buffer.Dispose(); // returns the array; the writer re-rents on its next use
+            return RecordBatchError.DecompressedTooLarge;
         }
         catch (InvalidDataException)
         {

@@ -42,4 +42,7 @@ public enum RecordBatchError
 
     /// <summary>recordsCount disagrees with the records actually present (too few, or bytes left over).</summary>
     RecordsCountMismatch,
+
+    /// <summary>The compressed records inflate beyond the bound the reader set (a decompression bomb).</summary>
+    DecompressedTooLarge,
 }
