@@ -38,6 +38,13 @@ public sealed partial class KafkaConnectionHandler(
     /// </summary>
     public const int PipeHeldMax = 1 << 20;
 
+    /// <summary>
+    /// A request this small, already received whole, is served even when the memory pool is used up:
+    /// its bytes are in memory anyway, and heartbeats, metadata and commits must not wait behind
+    /// large produce requests (a member would be dropped from its group).
+    /// </summary>
+    public const int SmallRequestBytes = 64 * 1024;
+
     private long _lastRefusalLog;
     private int _refusalsSuppressed;
 
@@ -100,7 +107,15 @@ public sealed partial class KafkaConnectionHandler(
                 {
                     // The whole frame is here (the usual case): one copy out of the pipe, so reading
                     // goes on while the request is served (decoded requests slice this buffer).
-                    await Resize(held, length, cancellation).ConfigureAwait(false);
+                    if (length > held && length <= SmallRequestBytes)
+                    {
+                        memory.ReserveNow(length - held);
+                    }
+                    else
+                    {
+                        await Resize(held, length, cancellation).ConfigureAwait(false);
+                    }
+
                     held = length;
                     request = RequestMemoryPool.Rent(length);
                     var frame = buffer.Slice(4, length);

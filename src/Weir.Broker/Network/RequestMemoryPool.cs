@@ -67,6 +67,10 @@ public sealed class RequestMemoryPool : IDisposable
         return false;
     }
 
+    /// <summary>Counts <paramref name="bytes"/> without waiting: for small requests already received whole,
+    /// so heartbeats and metadata keep flowing while large requests wait for memory.</summary>
+    public void ReserveNow(long bytes) => Interlocked.Add(ref _used, bytes);
+
     /// <summary>Waits until <paramref name="bytes"/> can be reserved (the connection is muted meanwhile).</summary>
     public async ValueTask ReserveAsync(object owner, long bytes, CancellationToken cancellationToken)
     {
