@@ -129,7 +129,15 @@ public sealed partial class KafkaConnectionHandler(
                     tracked.Progress(length, buffer.Length);
                     if (buffer.Length > held)
                     {
-                        await Resize(held, buffer.Length, cancellation).ConfigureAwait(false);
+                        if (length <= SmallRequestBytes)
+                        {
+                            memory.ReserveNow(buffer.Length - held);
+                        }
+                        else
+                        {
+                            await Resize(held, buffer.Length, cancellation).ConfigureAwait(false);
+                        }
+
                         held = buffer.Length;
                     }
 
