@@ -36,6 +36,8 @@ public sealed class BrokerHost : IAsyncDisposable
 
     public static async Task<BrokerHost> StartAsync(BrokerConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
+        // Before anything opens files: segments take three descriptors a partition.
+        var fileLimits = FileDescriptors.RaiseToHardLimit();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -75,7 +77,10 @@ public sealed class BrokerHost : IAsyncDisposable
         });
         BrokerServices.Add(builder.Services, config);
         var app = builder.Build();
+        // Resolved now so a bad max.connections.per.ip.overrides host fails the start, not the first connection.
+        app.Services.GetRequiredService<ConnectionLimits>();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        WarnIfFewFileDescriptors(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Weir.Broker.Limits"), fileLimits);
         var bound = new List<IPEndPoint>();
         foreach (var options in listenOptions)
         {
@@ -97,6 +102,22 @@ public sealed class BrokerHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Kafka's operations guide asks for at least 100,000 descriptors; say what fewer mean in partitions.</summary>
+    private static void WarnIfFewFileDescriptors(ILogger logger, (long Soft, long Hard)? limits)
+    {
+        if (limits is not { } l || l.Soft >= RecommendedFileDescriptors)
+        {
+            return;
+        }
+
+        var open = FileDescriptors.CountOpen();
+        logger.LogWarning(
+            "Open file limit is {Soft} (hard limit {Hard}): room for about {Partitions} more partitions ({PerPartition} files each) beside the {Open} files open now and the connections; at least {Recommended} is recommended (ulimit -n, or LimitNOFILE= for a systemd service)",
+            l.Soft, l.Hard, FileDescriptors.PartitionCapacity(l.Soft, open), FileDescriptors.FilesPerPartition, open, RecommendedFileDescriptors);
+    }
+
+    private const long RecommendedFileDescriptors = 100_000;
 
     private static IPEndPoint ResolveBindAddress(Listener listener)
     {

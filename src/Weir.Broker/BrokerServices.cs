@@ -15,6 +15,9 @@ public static class BrokerServices
         services.AddSingleton(config);
         services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RequestMemoryPool>();
+        services.AddSingleton<ConnectionLimits>();
+        services.AddSingleton<ConnectionReaper>();
         services.AddSingleton<BrokerRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<BrokerRuntime>().Groups);
         services.AddSingleton<IApiHandler, ProduceHandler>();

@@ -75,7 +75,7 @@ internal static class StartCommand
         }
         catch (IOException ex) when (ex.InnerException is AddressInUseException)
         {
-            await Console.Error.WriteLineAsync($"weir: could not start: {ex.Message.Replace("http://", string.Empty, StringComparison.Ordinal)} Is another broker already using the port? Pass --override listeners=PLAINTEXT://localhost:PORT.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"weir: could not start: {ex.Message.Replace("http://", string.Empty, StringComparison.Ordinal)}{StartFailureHint(ex)}").ConfigureAwait(false);
             return 1;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
@@ -99,6 +99,26 @@ internal static class StartCommand
         }
 
         return 0;
+    }
+
+    /// <summary>What to do about a failed start: only a taken port is about the port.</summary>
+    private static string StartFailureHint(IOException ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } || e.GetType().Name == "AddressInUseException")
+            {
+                return " Is another broker already using the port? Pass --override listeners=PLAINTEXT://localhost:PORT.";
+            }
+
+            // EMFILE (24): segments take three descriptors a partition.
+            if ((e.HResult & 0xFFFF) == 24 || e.Message.Contains("Too many open files", StringComparison.Ordinal))
+            {
+                return $" The open file limit ({Broker.Network.FileDescriptors.SoftLimit}) is too low for the partitions in the data directory: raise it (ulimit -n, or LimitNOFILE= for a systemd service).";
+            }
+        }
+
+        return string.Empty;
     }
 
     private static Dictionary<string, string> ParseOverrides(string[] args)

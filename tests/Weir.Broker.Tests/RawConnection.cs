@@ -27,6 +27,14 @@ public sealed class RawConnection : IDisposable, IAsyncDisposable
         return new RawConnection(client);
     }
 
+    /// <summary>Connects from a chosen local address (any of 127.0.0.0/8 on loopback), to test per-IP limits.</summary>
+    public static async Task<RawConnection> ConnectFromAsync(System.Net.IPEndPoint endPoint, System.Net.IPAddress local)
+    {
+        var client = new TcpClient(new System.Net.IPEndPoint(local, 0));
+        await client.ConnectAsync(endPoint).ConfigureAwait(false);
+        return new RawConnection(client);
+    }
+
     public Task SendRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
 
     /// <summary>Encodes header + body for <paramref name="apiKey"/> v<paramref name="version"/> as a framed request.</summary>

@@ -60,6 +60,16 @@ public sealed class BrokerConfig
 
     public int SocketRequestMaxBytes => GetInt("socket.request.max.bytes");
 
+    public long ConnectionsMaxIdleMs => GetLong("connections.max.idle.ms");
+
+    public long SocketRequestReadTimeoutMs => GetLong("socket.request.read.timeout.ms");
+
+    public long QueuedMaxRequestBytes => GetLong("queued.max.request.bytes");
+
+    public int MaxConnections => GetInt("max.connections");
+
+    public int MaxConnectionsPerIp => GetInt("max.connections.per.ip");
+
     public long LogRetentionCheckIntervalMs => GetLong("log.retention.check.interval.ms");
 
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
