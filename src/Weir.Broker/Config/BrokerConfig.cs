@@ -20,6 +20,7 @@ public sealed class BrokerConfig
         NodeId = _explicit.ContainsKey("node.id") ? GetInt("node.id") : _explicit.ContainsKey("broker.id") ? GetInt("broker.id") : GetInt("node.id");
         Listeners = ParseListeners("listeners", Get("listeners")!);
         var controllerNames = GetList("controller.listener.names");
+        ListenerSecurity.Check(Listeners, Get("listener.security.protocol.map")!, IsExplicit("listener.security.protocol.map"), controllerNames);
         ClientListeners = Listeners.Where(l => !controllerNames.Contains(l.Name)).ToList();
         if (ClientListeners.Count == 0)
         {
@@ -34,7 +35,7 @@ public sealed class BrokerConfig
         LogDirs = string.IsNullOrWhiteSpace(dirs) ? [Get("log.dir")!] : GetList("log.dirs");
     }
 
-    /// <summary>Names given explicitly that Weir does not know.</summary>
+    /// <summary>Names given explicitly that Weir does not know, and settings given that have no effect yet.</summary>
     public IReadOnlyList<string> Warnings { get; }
 
     public int NodeId { get; }
@@ -128,6 +129,8 @@ public sealed class BrokerConfig
                 {
                     throw new ConfigException($"Invalid value '{value}' for {name}: {error}.");
                 }
+
+                AddNoEffectWarning(warnings, def, value);
             }
             else if (TopicConfigs.TryGet(name, out var topicDef, out _))
             {
@@ -137,6 +140,8 @@ public sealed class BrokerConfig
                 {
                     throw new ConfigException($"Invalid value '{value}' for {name}: {error}.");
                 }
+
+                AddNoEffectWarning(warnings, topicDef, value);
             }
             else
             {
@@ -147,6 +152,14 @@ public sealed class BrokerConfig
         }
 
         return new BrokerConfig(values, warnings);
+    }
+
+    private static void AddNoEffectWarning(List<string> warnings, ConfigDef def, string value)
+    {
+        if (def.NoEffectWarning(value) is { } warning)
+        {
+            warnings.Add(warning);
+        }
     }
 
     public string? Get(string name) =>

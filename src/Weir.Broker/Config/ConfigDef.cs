@@ -3,6 +3,9 @@ namespace Weir.Broker.Config;
 /// <summary>
 /// One configuration name with Kafka's type, default and validation. <paramref name="Validate"/>
 /// returns null when the (already type-checked) value is acceptable, else the reason it is not.
+/// <paramref name="NoEffectYet"/> says why a setting Weir accepts (for Kafka's config files and tools)
+/// does nothing yet; setting it to anything but the default warns at start-up, and DescribeConfigs'
+/// documentation says so. The feature that honours it removes the reason here.
 /// </summary>
 public sealed record ConfigDef(
     string Name,
@@ -11,8 +14,34 @@ public sealed record ConfigDef(
     string Documentation,
     Func<string, string?>? Validate = null,
     bool ReadOnly = false,
-    bool Sensitive = false)
+    bool Sensitive = false,
+    string? NoEffectYet = null)
 {
+    /// <summary>The documentation DescribeConfigs reports: never a behaviour Weir does not have.</summary>
+    public string FullDocumentation => NoEffectYet is null ? Documentation : $"{Documentation} No effect yet in Weir: {NoEffectYet}.";
+
+    /// <summary>The start-up warning for <paramref name="value"/>, or null when the setting takes effect or keeps its default.</summary>
+    public string? NoEffectWarning(string value) =>
+        NoEffectYet is null || IsDefault(value) ? null : $"{Name} has no effect yet in Weir: {NoEffectYet}.";
+
+    private bool IsDefault(string value)
+    {
+        var v = value.Trim();
+        if (Default is null)
+        {
+            return v.Length == 0;
+        }
+
+        return Type switch
+        {
+            ConfigType.Boolean => string.Equals(v, Default, StringComparison.OrdinalIgnoreCase),
+            ConfigType.Int or ConfigType.Short or ConfigType.Long => long.TryParse(v, out var n) && long.TryParse(Default, out var d) && n == d,
+            ConfigType.Double => double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var x)
+                && double.TryParse(Default, System.Globalization.CultureInfo.InvariantCulture, out var y) && x == y,
+            _ => string.Equals(v, Default, StringComparison.Ordinal),
+        };
+    }
+
     /// <summary>Checks that <paramref name="value"/> parses as this config's type and passes its validator.</summary>
     public string? Check(string value)
     {

@@ -194,7 +194,7 @@ public sealed class ConfigResolver
     }
 
     private static DescribedConfig Entry(ConfigDef def, string? value, List<ConfigSynonym> synonyms, bool readOnly) =>
-        new(def.Name, value, synonyms.Count == 0 ? ConfigSource.DefaultConfig : synonyms[0].Source, readOnly, def.Sensitive, synonyms, def.Type, def.Documentation);
+        new(def.Name, value, synonyms.Count == 0 ? ConfigSource.DefaultConfig : synonyms[0].Source, readOnly, def.Sensitive, synonyms, def.Type, def.FullDocumentation);
 
     private static bool Wanted(IReadOnlyCollection<string>? keys, string name)
     {

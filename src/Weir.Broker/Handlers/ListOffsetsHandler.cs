@@ -5,7 +5,9 @@ using Weir.Protocol.Messages;
 namespace Weir.Broker.Handlers;
 
 /// <summary>
-/// ListOffsets v1–10: latest (-1, the high watermark), earliest (-2, the log start offset), max
+/// ListOffsets v0–10. v0 is Kafka's legacy form: up to MaxNumOffsets segment-boundary offsets at or
+/// before the timestamp, newest first, in OldStyleOffsets (a consumer's list capped at the high
+/// watermark, as Kafka 3.x did). v1+: latest (-1, the high watermark), earliest (-2, the log start offset), max
 /// timestamp (-3, v7+), and the first offset at or after a timestamp. The leader epoch of the
 /// answer is reported from v4.
 /// </summary>
@@ -14,10 +16,11 @@ public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListO
     private const long Latest = -1;
     private const long Earliest = -2;
     private const long MaxTimestamp = -3;
+    private const int ConsumerReplicaId = -1;
 
     public override ApiKey Key => ApiKey.ListOffsets;
 
-    public override short MinVersion => 1;
+    public override short MinVersion => 0;
 
     public override short MaxVersion => 10;
 
@@ -46,6 +49,13 @@ public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListO
                 }
 
                 var log = partition.Log;
+                if (context.ApiVersion == 0)
+                {
+                    answer.Timestamp = -1;
+                    answer.OldStyleOffsets = LegacyOffsets(log, wanted, request.ReplicaId);
+                    continue;
+                }
+
                 if (context.ApiVersion >= 4)
                 {
                     answer.LeaderEpoch = partition.LeaderEpoch;
@@ -78,5 +88,27 @@ public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListO
         }
 
         return ValueTask.FromResult<ListOffsetsResponse?>(response);
+    }
+
+    private static List<long> LegacyOffsets(Weir.Storage.Log.PartitionLog log, ListOffsetsRequest.ListOffsetsPartition wanted, int replicaId)
+    {
+        var offsets = log.LegacyOffsetsBefore(wanted.Timestamp, wanted.MaxNumOffsets);
+        var result = new List<long>(offsets.Length + 1);
+        var hw = log.HighWatermark;
+        if (replicaId == ConsumerReplicaId && offsets.Length > 0 && offsets[0] > hw)
+        {
+            // A consumer never learns of offsets past the high watermark: it gets the high watermark instead.
+            result.Add(hw);
+        }
+
+        foreach (var offset in offsets)
+        {
+            if (replicaId != ConsumerReplicaId || offset <= hw)
+            {
+                result.Add(offset);
+            }
+        }
+
+        return result;
     }
 }
