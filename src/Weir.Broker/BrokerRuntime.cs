@@ -28,16 +28,20 @@ public sealed partial class BrokerRuntime : IDisposable
         Config = config;
         Time = time;
         ClusterId = ResolveClusterId(config);
+        var logDefaults = LogConfigs.BrokerDefaults(config);
+        var metadataLogConfig = MetadataLog.LogConfigFrom(logDefaults);
         Logs = LogManager.Open(new LogManagerOptions
         {
             LogDirs = config.LogDirs,
             ClusterId = ClusterId,
             NodeId = config.NodeId,
             Validator = BatchValidator.Instance,
-            DefaultConfig = LogConfigs.BrokerDefaults(config),
+            DefaultConfig = logDefaults,
+            // The metadata log is opened as internal (never deleted by retention) from its first load on.
+            TopicConfig = topic => topic == MetadataLog.Partition.Topic ? metadataLogConfig : logDefaults,
             Time = time,
         });
-        var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition), time);
+        var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition, metadataLogConfig), time);
         Controller = new QuorumController(metadataLog, config, ClusterId);
         Replicas = new ReplicaManager(Logs, config);
         Replicas.Apply(Controller.Image);

@@ -19,7 +19,8 @@ public sealed class BrokerProcess : IDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    public static async Task<BrokerProcess> StartAsync(string dataDir, int port)
+    /// <summary>Starts <c>weir start</c> on <paramref name="port"/>; <paramref name="overrides"/> are more <c>name=value</c> settings.</summary>
+    public static async Task<BrokerProcess> StartAsync(string dataDir, int port, IReadOnlyList<string>? overrides = null)
     {
         var weirDll = Path.Combine(AppContext.BaseDirectory, "weir.dll");
         var psi = new ProcessStartInfo("dotnet")
@@ -31,6 +32,12 @@ public sealed class BrokerProcess : IDisposable
         foreach (var arg in new[] { weirDll, "start", "--override", $"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"log.dirs={dataDir}" })
         {
             psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var setting in overrides ?? [])
+        {
+            psi.ArgumentList.Add("--override");
+            psi.ArgumentList.Add(setting);
         }
 
         var process = Process.Start(psi)!;
