@@ -28,13 +28,17 @@ public sealed partial class BrokerRuntime : IDisposable
         Config = config;
         Time = time;
         ClusterId = ResolveClusterId(config);
+        var logDefaults = LogConfigs.BrokerDefaults(config);
+        var metadataLogConfig = MetadataLog.LogConfigFrom(logDefaults);
         Logs = LogManager.Open(new LogManagerOptions
         {
             LogDirs = config.LogDirs,
             ClusterId = ClusterId,
             NodeId = config.NodeId,
             Validator = BatchValidator.Instance,
-            DefaultConfig = LogConfigs.BrokerDefaults(config),
+            DefaultConfig = logDefaults,
+            // The metadata log is opened as internal (never deleted by retention) from its first load on.
+            TopicConfig = topic => topic == MetadataLog.Partition.Topic ? metadataLogConfig : logDefaults,
             Time = time,
             RecoveryThreadsPerDataDir = config.GetInt("num.recovery.threads.per.data.dir"),
             OnRecoveryTruncation = t => LogRecoveryTruncated(
@@ -42,7 +46,7 @@ public sealed partial class BrokerRuntime : IDisposable
                 t.NewLogEndOffset, t.RemovedLastOffset, t.RecordsRemoved, t.BytesRemoved, t.SegmentBaseOffset, t.Position, t.SegmentsDeleted),
         });
         Logs.LogDirEvent += OnLogDirEvent;
-        var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition), time);
+        var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition, metadataLogConfig), time);
         Controller = new QuorumController(metadataLog, config, ClusterId);
         Replicas = new ReplicaManager(Logs, config, logger);
         Controller.LocalLogs = Replicas;

@@ -63,6 +63,13 @@ public sealed record LogConfig
     public double MinCleanableDirtyRatio { get; init; } = 0.5;
     public bool UncleanLeaderElectionEnable { get; init; }
 
+    /// <summary>
+    /// An internal log its owner opens this way (the cluster metadata log): never shortened by time or
+    /// size retention nor by DeleteRecords, whatever retention.ms says, until snapshots replace its
+    /// prefix. Not a topic config (no Kafka name), so AlterConfigs can neither set nor clear it.
+    /// </summary>
+    public bool Internal { get; init; }
+
     /// <summary>True when <see cref="CleanupPolicy"/> includes "delete" (time/size retention applies).</summary>
     public bool IsDeletePolicy => CleanupPolicy.Contains("delete", StringComparison.Ordinal);
 

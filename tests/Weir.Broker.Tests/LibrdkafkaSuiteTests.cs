@@ -1,32 +1,50 @@
+using System.Text.RegularExpressions;
+
 namespace Weir.Broker.Tests;
 
 /// <summary>
 /// librdkafka 2.0.2's own test suite against the broker, one test per case, as the suite's
 /// single-broker mode runs it (no trivup, no Java). scripts/setup-librdkafka-suite.sh builds the
 /// suite; the list holds the tests this broker passes (the issue notes say why the others fail).
+/// Tests run in full, not in the suite's quick mode (-Q), where every SUB_TEST() not marked quick
+/// returns at once: a test made of such subtests "passes" in 0.000 s having run nothing. A case
+/// named "NNNN quick" runs in quick mode (README: why), and a test made of subtests counts as
+/// passed only if its output shows at least one subtest that ran and passed.
 /// </summary>
-public sealed class LibrdkafkaSuiteTests(SuiteBrokerFixture broker) : IClassFixture<SuiteBrokerFixture>
+public sealed partial class LibrdkafkaSuiteTests(SuiteBrokerFixture broker) : IClassFixture<SuiteBrokerFixture>
 {
+    private const string QuickSuffix = " quick";
+
     private static readonly string SuiteDir = Path.Combine(
         Environment.GetEnvironmentVariable("WEIR_CLIENTS_DIR") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "weir-clients"),
         "librdkafka");
+
+    /// <summary>
+    /// Tests whose broker part is made of SUB_TEST()s (0081's cases too: they select subtests by name),
+    /// from the suite's sources and a full run. A run of one of them that shows no subtest passing ran
+    /// nothing, whatever its exit status says.
+    /// </summary>
+    private static readonly HashSet<string> MadeOfSubtests =
+    [
+        "0015", "0018", "0019", "0022", "0026", "0030", "0045", "0081", "0102", "0113", "0122", "0130", "0132", "0137",
+    ];
 
     public static TheoryData<string> Passing => new()
     {
         // produce tier
         "0001", "0002", "0003", "0005", "0007", "0011", "0012", "0013", "0017", "0021", "0039",
-        "0048", "0070", "0073", "0084", "0085", "0114", "0125",
+        "0048", "0070", "0073", "0084", "0085", "0110", "0114", "0125",
         // consume tier
         "0014", "0015", "0022", "0026", "0029", "0031", "0034", "0036", "0041", "0042", "0054",
-        "0059", "0063", "0067", "0112",
+        "0059", "0063", "0067", "0082", "0112",
         // idempotence
         "0090",
-        // groups tier
-        "0018", "0019", "0020", "0030", "0033", "0040", "0050", "0051", "0056", "0060", "0083",
-        "0089", "0091", "0093", "0099", "0102", "0113", "0118", "0122", "0130", "0132", "0137",
-        // admin: 0069 (CreatePartitions under a group), and 0081's topic, config, record and group parts
-        // (0081 as a whole stops at its ACL part: Weir has no ACL APIs yet)
-        "0069", "0081/CreateTopics", "0081/DeleteTopics", "0081/CreatePartitions", "0081/AlterConfigs",
+        // groups tier (0113 in quick mode: its later subtests hang, README)
+        "0018", "0019", "0020", "0030", "0033", "0040", "0045", "0050", "0051", "0056", "0060", "0083",
+        "0089", "0091", "0093", "0099", "0102", "0113" + QuickSuffix, "0118", "0122", "0130", "0132", "0137",
+        // admin: 0044 (topic configs), 0069 (CreatePartitions under a group), and 0081's topic, config,
+        // record and group parts (0081 as a whole stops at its ACL part: Weir has no ACL APIs yet)
+        "0044", "0069", "0081/CreateTopics", "0081/DeleteTopics", "0081/CreatePartitions", "0081/AlterConfigs",
         "0081/DescribeConfigs", "0081/DeleteRecords", "0081/DeleteGroups", "0081/ListConsumerGroups",
         "0081/DescribeConsumerGroups", "0081/DeleteConsumerGroupOffsets", "0081/AlterConsumerGroupOffsets",
         "0081/ListConsumerGroupOffsets",
@@ -38,6 +56,9 @@ public sealed class LibrdkafkaSuiteTests(SuiteBrokerFixture broker) : IClassFixt
     [MemberData(nameof(Passing))]
     public async Task Suite_test_passes(string test)
     {
+        var quick = test.EndsWith(QuickSuffix, StringComparison.Ordinal);
+        test = quick ? test[..^QuickSuffix.Length] : test;
+
         // "0081/DeleteGroups" runs only the subtests of 0081 whose name contains DeleteGroups.
         var slash = test.IndexOf('/', StringComparison.Ordinal);
         var subtests = slash < 0 ? string.Empty : test[(slash + 1)..];
@@ -58,11 +79,16 @@ public sealed class LibrdkafkaSuiteTests(SuiteBrokerFixture broker) : IClassFixt
                 [
                     $"RDKAFKA_TEST_CONF={conf}", "TEST_KAFKA_VERSION=3.1.0", $"BROKERS={broker.Bootstrap}", $"TESTS={test}", $"SUBTESTS={subtests}",
                     $"LD_LIBRARY_PATH={Path.Combine(SuiteDir, "src")}:{Path.Combine(SuiteDir, "src-cpp")}",
-                    "sh", "-c", $"cd '{Path.Combine(SuiteDir, "tests")}' && exec ./test-runner -L -E -Q -p1",
+                    "sh", "-c", $"cd '{Path.Combine(SuiteDir, "tests")}' && exec ./test-runner -L -E {(quick ? "-Q " : string.Empty)}-p1",
                 ],
-                timeout: TimeSpan.FromMinutes(4));
-            Assert.True(result.ExitCode == 0, $"librdkafka test {test} failed:\n{Tail(result.StdOut + result.StdErr)}");
-            Assert.Contains("ALL TESTS PASSED", result.StdOut + result.StdErr, StringComparison.Ordinal);
+                timeout: TimeSpan.FromMinutes(6));
+            var output = result.StdOut + result.StdErr;
+            Assert.True(result.ExitCode == 0, $"librdkafka test {test} failed:\n{Tail(output)}");
+            Assert.Contains("ALL TESTS PASSED", output, StringComparison.Ordinal);
+            if (MadeOfSubtests.Contains(test) || subtests.Length > 0)
+            {
+                Assert.True(SubtestPassed().IsMatch(output), $"librdkafka test {test} ran no subtest{(quick ? " in quick mode" : string.Empty)}: it checked nothing.\n{Tail(output)}");
+            }
         }
         finally
         {
@@ -71,6 +97,10 @@ public sealed class LibrdkafkaSuiteTests(SuiteBrokerFixture broker) : IClassFixt
     }
 
     private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+
+    /// <summary>test.c's test_sub_pass line: "[ do_test_foo:123: name: PASS (1.23s) ]".</summary>
+    [GeneratedRegex(@"\[ \S+:\d+[^\]\n]*: PASS \(\d+\.\d+s\) \]")]
+    private static partial Regex SubtestPassed();
 }
 
 /// <summary>

@@ -56,6 +56,25 @@ public class RetentionTests
     }
 
     [Fact]
+    public void An_internal_log_is_never_shortened_by_retention_or_DeleteRecords()
+    {
+        using var fx = new LogFixture();
+        var config = ThreeBatchSegments() with { RetentionMs = 10_000, RetentionBytes = 0, Internal = true };
+        using var log = OpenWithSegments(fx, config, 10, _ => 1_000);
+        fx.Time.NowMs += 1_000_000;
+
+        Assert.Equal(0, log.RunRetention(fx.Time.NowMs));
+        Assert.Equal([0L, 30L, 60L, 90L], log.SegmentBaseOffsets);
+        Assert.Equal((LogError.InvalidTopic, 0L), log.DeleteRecordsBefore(50));
+        Assert.Equal(0, log.RunRetention(fx.Time.NowMs));
+        Assert.Equal((0L, 100L), (log.LogStartOffset, log.LogEndOffset));
+
+        // Topic-level overrides applied over it (TryApply) keep it internal.
+        Assert.True(LogConfig.TryApply(config, [new("retention.ms", "1")], out var altered, out _));
+        Assert.True(altered.Internal);
+    }
+
+    [Fact]
     public void Retention_never_deletes_above_the_high_watermark()
     {
         using var fx = new LogFixture();

@@ -128,9 +128,16 @@ public sealed class QuorumController
                 return (ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled (delete.topic.enable=false).");
             }
 
-            if (!_image.TopicsById.ContainsKey(topicId))
+            if (!_image.TopicsById.TryGetValue(topicId, out var topic))
             {
                 return (ErrorCode.UnknownTopicId, "This topic id does not exist.");
+            }
+
+            // Deliberately stricter than Kafka's broker (whose own kafka-topics.sh used to refuse this,
+            // in these words): deleting __consumer_offsets loses every group's committed offsets.
+            if (topic.IsInternal)
+            {
+                return (ErrorCode.InvalidTopicException, $"Topic {topic.Name} is a kafka internal topic and is not allowed to be marked for deletion.");
             }
 
             try
@@ -322,6 +329,12 @@ public sealed class QuorumController
         if (nameError is not null)
         {
             return Fail(ErrorCode.InvalidTopicException, nameError);
+        }
+
+        // As Kafka's controller: a topic of that name would be handed the metadata log's own partition.
+        if (creation.Name == MetadataLog.Partition.Topic)
+        {
+            return Fail(ErrorCode.InvalidRequest, $"Creation of internal topic {creation.Name} is prohibited.");
         }
 
         if (image.TopicsByName.ContainsKey(creation.Name))

@@ -1,4 +1,5 @@
 using Weir.Broker.Dispatch;
+using Weir.Broker.Metadata;
 using Weir.Broker.Partitions;
 using Weir.Protocol;
 using Weir.Protocol.Messages;
@@ -8,7 +9,8 @@ namespace Weir.Broker.Handlers;
 /// <summary>
 /// DeleteRecords v0–2: moves each partition's log start offset up to the given offset (-1 = the
 /// high watermark) and answers with the new low watermark. A single node is the whole ISR, so the
-/// low watermark is final at once and the request's timeout never applies.
+/// low watermark is final at once and the request's timeout never applies. Internal topics refuse
+/// (INVALID_TOPIC_EXCEPTION), as in Kafka.
 /// </summary>
 public sealed class DeleteRecordsHandler(BrokerRuntime runtime) : ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse>
 {
@@ -30,7 +32,9 @@ public sealed class DeleteRecordsHandler(BrokerRuntime runtime) : ApiHandler<Del
                 var partition = runtime.Replicas.Get(topic.Name, wanted.PartitionIndex);
                 var (error, lowWatermark) = partition is null
                     ? (ErrorCode.UnknownTopicOrPartition, -1L)
-                    : PartitionRecords.DeleteBefore(partition, wanted.Offset);
+                    : InternalTopics.IsInternal(topic.Name)
+                        ? (ErrorCode.InvalidTopicException, -1L) // Kafka: "Cannot delete records of internal topic"
+                        : PartitionRecords.DeleteBefore(partition, wanted.Offset);
                 topicResult.Partitions.Add(new DeleteRecordsResponse.DeleteRecordsPartitionResult
                 {
                     PartitionIndex = wanted.PartitionIndex,

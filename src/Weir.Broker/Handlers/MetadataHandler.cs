@@ -102,7 +102,7 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
         {
             Name = topic.Name,
             TopicId = topic.Id,
-            IsInternal = topic.Name == "__consumer_offsets" || topic.Name == "__transaction_state",
+            IsInternal = topic.IsInternal,
             TopicAuthorizedOperations = int.MinValue,
         };
         var nodeId = runtime.Config.NodeId;

@@ -1,4 +1,5 @@
 using Weir.Broker.Dispatch;
+using Weir.Broker.Metadata;
 using Weir.Broker.Partitions;
 using Weir.Protocol;
 using Weir.Protocol.Messages;
@@ -9,7 +10,8 @@ namespace Weir.Broker.Handlers;
 /// Produce v3–11 (v0 advertised, as Kafka 4.0 does, because librdkafka turns compression off
 /// otherwise; v0–2 are refused). acks 0 (no response), 1 and -1 (a single node is the whole ISR),
 /// many topics and partitions per request, one v2 batch per partition, LogAppendTime per topic
-/// config, idempotent sequence checks. Unknown topics are not auto-created by Produce.
+/// config, idempotent sequence checks. Unknown topics are not auto-created by Produce. Internal
+/// topics refuse clients' records (INVALID_TOPIC_EXCEPTION) unless the client id is Kafka's admin one.
 /// </summary>
 public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -25,6 +27,7 @@ public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRe
     {
         var response = new ProduceResponse();
         var acksValid = request.Acks is -1 or 0 or 1;
+        var internalTopicsAllowed = context.ClientId == InternalTopics.AdminClientId;
         foreach (var topic in request.TopicData)
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topic.Name };
@@ -33,9 +36,11 @@ public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRe
             {
                 var outcome = !acksValid
                     ? AppendOutcome.Failed(ErrorCode.InvalidRequiredAcks)
-                    : runtime.Replicas.Get(topic.Name, data.Index) is { } partition
-                        ? PartitionAppender.Append(partition, data.Records, runtime.Time)
-                        : AppendOutcome.Failed(ErrorCode.UnknownTopicOrPartition);
+                    : runtime.Replicas.Get(topic.Name, data.Index) is not { } partition
+                        ? AppendOutcome.Failed(ErrorCode.UnknownTopicOrPartition)
+                        : InternalTopics.IsInternal(topic.Name) && !internalTopicsAllowed
+                            ? AppendOutcome.Failed(ErrorCode.InvalidTopicException, $"Cannot append to internal topic {topic.Name}")
+                            : PartitionAppender.Append(partition, data.Records, runtime.Time);
                 var partitionResponse = new ProduceResponse.PartitionProduceResponse
                 {
                     Index = data.Index,

@@ -20,11 +20,28 @@ public sealed class MetadataLog
 
     public MetadataLog(PartitionLog log, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(log);
+        if (!log.Config.Internal)
+        {
+            throw new ArgumentException("The metadata log must be opened as an internal log (LogConfigFrom), or retention deletes it.", nameof(log));
+        }
+
         _log = log;
         _time = time;
     }
 
     public long EndOffset => _log.LogEndOffset;
+
+    /// <summary>
+    /// The metadata log's config: the broker's log defaults, opened as an internal log. Kafka keeps this
+    /// log outside retention too and trims it only below a snapshot; Weir has no snapshots yet, so the
+    /// log is kept whole (it holds the topics, configs and producer id blocks).
+    /// </summary>
+    public static LogConfig LogConfigFrom(LogConfig brokerDefaults)
+    {
+        ArgumentNullException.ThrowIfNull(brokerDefaults);
+        return brokerDefaults with { Internal = true };
+    }
 
     /// <summary>Appends one decision atomically (one batch) and makes it durable; returns the last offset.</summary>
     public long Append(IReadOnlyList<(IKafkaMessage Record, short Type, short Version)> records, int leaderEpoch)

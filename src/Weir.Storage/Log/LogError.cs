@@ -8,6 +8,9 @@ public enum LogError : short
     /// <summary>OFFSET_OUT_OF_RANGE: below the log start offset, above the log end offset (or high watermark for DeleteRecords).</summary>
     OffsetOutOfRange = 1,
 
+    /// <summary>INVALID_TOPIC_EXCEPTION: DeleteRecords on an internal log.</summary>
+    InvalidTopic = 17,
+
     /// <summary>RECORD_LIST_TOO_LARGE: the appended batches together exceed segment.bytes.</summary>
     RecordListTooLarge = 18,
 

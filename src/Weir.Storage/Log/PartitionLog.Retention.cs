@@ -7,8 +7,9 @@ public sealed partial class PartitionLog
     /// <summary>
     /// One retention pass (the broker calls it every log.retention.check.interval.ms): deletes whole
     /// segments, oldest first, past retention.ms (by their largest timestamp) or beyond retention.bytes
-    /// (delete policy only), and segments wholly below the log start offset; then removes the files of
-    /// segments deleted at least file.delete.delay.ms ago. Returns the number of segments deleted now.
+    /// (delete policy only, never an internal log), and segments wholly below the log start offset; then
+    /// removes the files of segments deleted at least file.delete.delay.ms ago. Returns the number of
+    /// segments deleted now.
     /// </summary>
     public int RunRetention(long nowMs)
     {
@@ -21,7 +22,7 @@ public sealed partial class PartitionLog
             }
 
             var config = _config;
-            if (config.IsDeletePolicy)
+            if (config.IsDeletePolicy && !config.Internal)
             {
                 if (config.RetentionMs >= 0)
                 {
@@ -138,13 +139,19 @@ public sealed partial class PartitionLog
 
     /// <summary>
     /// DeleteRecords: moves the log start offset up to <paramref name="offset"/> (not past the high
-    /// watermark) and deletes the segments wholly below it. Returns the new low watermark.
+    /// watermark) and deletes the segments wholly below it. Returns the new low watermark. An internal
+    /// log refuses (INVALID_TOPIC_EXCEPTION, as Kafka refuses DeleteRecords on internal topics).
     /// </summary>
     public (LogError Error, long LowWatermark) DeleteRecordsBefore(long offset)
     {
         lock (_lock)
         {
             ThrowIfClosed();
+            if (_config.Internal)
+            {
+                return (LogError.InvalidTopic, _logStartOffset);
+            }
+
             if (offset > _highWatermark.Offset || offset < 0)
             {
                 return (LogError.OffsetOutOfRange, _logStartOffset);
