@@ -266,8 +266,8 @@ internal abstract class IndexFile<TEntry> : IDisposable
     {
         lock (_lock)
         {
-            EnsureLoaded();
-            _maxEntries = Math.Max(maxIndexSize / EntrySize, _count);
+            // No load needed: loading keeps the larger of this and the entries found.
+            _maxEntries = Math.Max(maxIndexSize / EntrySize, _entries is null ? 0 : _count);
         }
     }
 

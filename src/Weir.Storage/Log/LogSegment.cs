@@ -21,6 +21,7 @@ internal sealed partial class LogSegment : IDisposable
     private SafeFileHandle? _log;
     private volatile int _size;
     private volatile bool _indexesChecked;
+    private volatile bool _offsetIndexChecked;
     private int _bytesSinceLastIndexEntry;
     private TimestampOffset _maxTimestampSoFar;
     private bool _maxTimestampKnown;
@@ -90,7 +91,7 @@ internal sealed partial class LogSegment : IDisposable
     {
         get
         {
-            EnsureIndexes();
+            EnsureOffsetIndex();
             return _offsetIndex;
         }
     }
@@ -184,6 +185,31 @@ internal sealed partial class LogSegment : IDisposable
     /// corrupt one is rebuilt from the log's batch headers. Kafka skips the check at start-up and
     /// only rebuilds what recovery touches; checking at first use keeps start-up cheap all the same.
     /// </summary>
+    /// <summary>The offset index alone (the start-up tail check needs no time index).</summary>
+    private void EnsureOffsetIndex()
+    {
+        if (_offsetIndexChecked || _indexesChecked)
+        {
+            return;
+        }
+
+        lock (_openLock)
+        {
+            if (_offsetIndexChecked || _indexesChecked)
+            {
+                return;
+            }
+
+            if (!(_offsetIndex.IsSane(_size) && (_offsetIndex.Count == 0 || _offsetIndex.LastEntry.Position < _size)))
+            {
+                RebuildIndexesLocked();
+                _indexesChecked = true;
+            }
+
+            _offsetIndexChecked = true;
+        }
+    }
+
     private void EnsureIndexes()
     {
         if (_indexesChecked)
@@ -436,7 +462,7 @@ internal sealed partial class LogSegment : IDisposable
     /// <summary>The segment stops taking appends: final time-index entry, indexes trimmed (Kafka's <c>onBecomeInactiveSegment</c>).</summary>
     public void OnBecomeInactive()
     {
-        if (!_indexesChecked)
+        if (!_indexesChecked && !_offsetIndexChecked)
         {
             return; // never loaded since open: the files are as a previous roll or close left them
         }
@@ -450,8 +476,8 @@ internal sealed partial class LogSegment : IDisposable
     /// <summary>Lets the indexes take entries up to <paramref name="maxIndexSize"/> again without preallocating the files (start-up of the active segment).</summary>
     public void AllowIndexEntries(int maxIndexSize)
     {
-        OffsetIndex.AllowUpTo(maxIndexSize);
-        TimeIndex.AllowUpTo(maxIndexSize);
+        _offsetIndex.AllowUpTo(maxIndexSize);
+        _timeIndex.AllowUpTo(maxIndexSize);
     }
 
     /// <summary>Preallocates the indexes again (the segment is, or is again, the active one).</summary>
