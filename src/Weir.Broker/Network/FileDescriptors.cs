@@ -73,7 +73,7 @@ public static partial class FileDescriptors
             }
 
             Volatile.Write(ref _lastCount, count);
-            Volatile.Write(ref _lastCountTimestamp, Environment.TickCount64);
+            Volatile.Write(ref _lastCountTimestamp, TimeProvider.System.GetTimestamp());
             return count;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -104,7 +104,7 @@ public static partial class FileDescriptors
         var count = Volatile.Read(ref _lastCount);
         if (newDescriptor >= ceiling / 2 || count >= ceiling / 2)
         {
-            if (Environment.TickCount64 - Volatile.Read(ref _lastCountTimestamp) > 100)
+            if (TimeProvider.System.GetElapsedTime(Volatile.Read(ref _lastCountTimestamp)) > TimeSpan.FromMilliseconds(100))
             {
                 count = CountOpen();
             }
