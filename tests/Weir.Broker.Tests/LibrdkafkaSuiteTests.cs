@@ -39,9 +39,14 @@ public sealed partial class LibrdkafkaSuiteTests(SuiteBrokerFixture broker) : IC
         "0059", "0063", "0067", "0082", "0112",
         // idempotence
         "0090",
-        // groups tier (0113 in quick mode: its later subtests hang, README)
+        // groups tier; 0113: its quick part, then its other subtests one by one but those that delete
+        // topics (h, i, j, n hang in rd_kafka_destroy, README) and u (over 150 s under load)
         "0018", "0019", "0020", "0030", "0033", "0040", "0045", "0050", "0051", "0056", "0060", "0083",
-        "0089", "0091", "0093", "0099", "0102", "0113" + QuickSuffix, "0118", "0122", "0130", "0132", "0137",
+        "0089", "0091", "0093", "0099", "0102", "0113" + QuickSuffix, "0113/c_subscribe_no_cb_test",
+        "0113/d_change_subscription_add_topic", "0113/e_change_subscription_remove_topic", "0113/f_assign_call_cooperative",
+        "0113/g_incremental_assign_call_eager", "0113/k_add_partition", "0113/l_unsubscribe", "0113/m_unsubscribe_2",
+        "0113/s_subscribe_when_rebalancing", "0113/t_max_poll_interval_exceeded", "0113/v_commit_during_rebalance",
+        "0118", "0122", "0130", "0132", "0137",
         // admin: 0044 (topic configs), 0069 (CreatePartitions under a group), and 0081's topic, config,
         // record and group parts (0081 as a whole stops at its ACL part: Weir has no ACL APIs yet)
         "0044", "0069", "0081/CreateTopics", "0081/DeleteTopics", "0081/CreatePartitions", "0081/AlterConfigs",
