@@ -1,4 +1,5 @@
 using Weir.Storage.Log;
+using Weir.Testing;
 
 namespace Weir.Storage.Tests;
 

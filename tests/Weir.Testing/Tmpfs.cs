@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Weir.Storage.Tests;
+namespace Weir.Testing;
 
 /// <summary>
 /// A small tmpfs mounted for one test (the tests run as root), so a full disk is real: writes fail with
 /// ENOSPC as they would on a production volume. Unmounted on dispose.
 /// </summary>
-internal sealed class Tmpfs : IDisposable
+public sealed class Tmpfs : IDisposable
 {
     private readonly List<string> _fillers = [];
 
