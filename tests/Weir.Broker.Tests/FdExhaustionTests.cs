@@ -37,13 +37,16 @@ public sealed class FdExhaustionTests : IDisposable
 
             created.Add(name);
 
-            // Appending opens the active segments, even where idle files are opened lazily.
+            // Appending uses descriptors too (active segments, checkpoints); near the limit an append may be
+            // the one refused, which must be KAFKA_STORAGE_ERROR naming the cause, never a dead broker.
             var produced = await ProduceAsync(connection, name);
-            Assert.All(produced, p => Assert.Equal(0, p.ErrorCode));
+            Assert.All(produced, p => Assert.True(
+                p.ErrorCode == 0 || (p.ErrorCode == (short)ErrorCode.KafkaStorageError && p.ErrorMessage?.Contains("Too many open files", StringComparison.Ordinal) == true),
+                $"{p.ErrorCode}: {p.ErrorMessage}"));
         }
 
         Assert.NotNull(refused);
-        Assert.NotEmpty(created);
+        Assert.True(created.Count >= 3, $"only {created.Count} topics were created before the refusal");
         Assert.Equal((short)ErrorCode.KafkaStorageError, refused.ErrorCode);
         Assert.Contains("Too many open files", refused.ErrorMessage, StringComparison.Ordinal);
         Assert.True(await broker.WaitForOutputAsync($"Refusing to create {PartitionsPerTopic} partition(s) of {refused.Name}", TimeSpan.FromSeconds(10)), broker.Output);
@@ -74,13 +77,13 @@ public sealed class FdExhaustionTests : IDisposable
         // Existing partitions keep serving.
         Assert.All(await ProduceAsync(connection, created[0]), p => Assert.Equal(0, p.ErrorCode));
 
-        // Descriptors freed (a topic deleted): creation works again.
+        // Descriptors freed (topics deleted): creation works again.
         var deleted = await connection.RequestAsync<DeleteTopicsResponse>(ApiKey.DeleteTopics, 6, new DeleteTopicsRequest
         {
             TimeoutMs = 5000,
-            Topics = [new DeleteTopicsRequest.DeleteTopicState { Name = created[^1] }],
+            Topics = [.. created.TakeLast(3).Select(name => new DeleteTopicsRequest.DeleteTopicState { Name = name })],
         });
-        Assert.Equal(0, Assert.Single(deleted.Responses).ErrorCode);
+        Assert.All(deleted.Responses, r => Assert.True(r.ErrorCode == 0, r.ErrorMessage));
         var again = await CreateAsync(connection, refused.Name!);
         Assert.True(again.ErrorCode == 0, again.ErrorMessage);
 

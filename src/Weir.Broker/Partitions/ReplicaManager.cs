@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Weir.Broker.Config;
 using Weir.Broker.Controller;
 using Weir.Broker.Metadata;
+using Weir.Broker.Network;
 using Weir.Storage;
 using Weir.Storage.Log;
 
@@ -117,6 +118,17 @@ public sealed partial class ReplicaManager : ILocalLogPreparer
     /// <inheritdoc/>
     public string? Prepare(string topic, IReadOnlyList<int> partitions)
     {
+        // Kept back as for connections: past the reserve even the metadata log's next write (a
+        // DeleteTopics that would free descriptors) fails, and the runtime aborts when a thread finds none.
+        var soft = FileDescriptors.SoftLimit;
+        if (soft != long.MaxValue && FileDescriptors.CountOpen() is var open and >= 0
+            && open + ((long)partitions.Count * FileDescriptors.FilesPerPartition) > soft - FileDescriptors.Reserve)
+        {
+            var reason = $"Too many open files: {open} of the limit of {soft} are open and {FileDescriptors.Reserve} are kept for the broker itself (raise ulimit -n)";
+            LogRefused(_logger, topic, partitions.Count, reason);
+            return $"Cannot create {partitions.Count} partition(s) of {topic}: {reason}";
+        }
+
         var created = new List<TopicPartition>();
         foreach (var p in partitions)
         {
