@@ -48,10 +48,11 @@ public sealed partial class LibrdkafkaSuiteTests(SuiteBrokerFixture broker) : IC
         "0113/s_subscribe_when_rebalancing", "0113/t_max_poll_interval_exceeded", "0113/v_commit_during_rebalance",
         "0118", "0122", "0130", "0132", "0137",
         // admin: 0044 (topic configs), 0069 (CreatePartitions under a group), and 0081's topic, config,
-        // record and group parts (0081 as a whole stops at its ACL part: Weir has no ACL APIs yet)
+        // record and group parts (0081 as a whole stops at its ACL part: Weir has no ACL APIs yet;
+        // 0081/DescribeConsumerGroups is out: see the README)
         "0044", "0069", "0081/CreateTopics", "0081/DeleteTopics", "0081/CreatePartitions", "0081/AlterConfigs",
         "0081/DescribeConfigs", "0081/DeleteRecords", "0081/DeleteGroups", "0081/ListConsumerGroups",
-        "0081/DescribeConsumerGroups", "0081/DeleteConsumerGroupOffsets", "0081/AlterConsumerGroupOffsets",
+        "0081/DeleteConsumerGroupOffsets", "0081/AlterConsumerGroupOffsets",
         "0081/ListConsumerGroupOffsets",
         // other
         "0035",
