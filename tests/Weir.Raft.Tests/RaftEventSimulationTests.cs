@@ -11,7 +11,7 @@ namespace Weir.Raft.Tests;
 /// </summary>
 public sealed class RaftEventSimulationTests(ITestOutputHelper output)
 {
-    private const int SeedsPerGroup = 40;
+    private const int SeedsPerGroup = 60;
 
     [Theory]
     [InlineData(0)]

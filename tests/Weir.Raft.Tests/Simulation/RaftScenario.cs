@@ -9,7 +9,7 @@ namespace Weir.Raft.Tests.Simulation;
 /// </summary>
 internal sealed class RaftScenario
 {
-    public const long FaultPhaseMs = 12_000;
+    public const long FaultPhaseMs = 30_000;
     public const long LivenessBoundMs = 15_000;
     public const int MaxEvents = 400_000;
 
@@ -122,7 +122,7 @@ internal sealed class RaftScenario
         _faultStart = start;
         var random = _cluster.Random;
         var nodes = _cluster.Nodes.Values.ToArray();
-        for (var at = 200 + random.Next(800); at < FaultPhaseMs - 500; at += 300 + random.Next(1500))
+        for (var at = 200 + random.Next(800); at < FaultPhaseMs - 500; at += 100 + random.Next(1200))
         {
             var kind = random.Next(6);
             var victim = nodes[random.Next(nodes.Length)];
