@@ -127,5 +127,10 @@ public sealed partial class MetadataLog
             }
         });
         Interlocked.Add(ref _appendedBytes, replayed);
+        if (snapshot is not null)
+        {
+            // Redo the last trim: a crash may have come between it and the log start offset checkpoint.
+            CleanSnapshots();
+        }
     }
 }
