@@ -3,12 +3,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Weir.Protocol.Records;
+using Weir.Storage.Snapshots;
 
 namespace Weir.Cli.Tools;
 
 /// <summary>
 /// <c>weir dump-log</c> = kafka-dump-log.sh: prints the batches (and with --deep-iteration /
-/// --print-data-log the records) of .log segments, and the entries of .index / .timeindex files,
+/// --print-data-log the records) of .log segments and .checkpoint metadata snapshots, and the entries of .index / .timeindex files,
 /// reading the files directly as Kafka's DumpLogSegments does.
 /// </summary>
 internal static class DumpLogCommand
@@ -39,6 +40,7 @@ internal static class DumpLogCommand
                 switch (extension)
                 {
                     case ".log":
+                    case SnapshotFiles.Suffix:
                         DumpLog(file, print || parse.GetValue(deep), print, parse.GetValue(maxBytes), output);
                         break;
                     case ".index":
@@ -68,7 +70,16 @@ internal static class DumpLogCommand
     internal static void DumpLog(string file, bool deep, bool printData, int maxBytes, StringBuilder output)
     {
         var bytes = File.ReadAllBytes(file);
-        output.Append("Log starting offset: ").Append(BaseOffset(file)).Append('\n');
+        if (SnapshotFiles.TryParse(Path.GetFileName(file), out var snapshot, out _, out _))
+        {
+            // A metadata snapshot (KIP-630): record batches like a segment's, named by end offset and epoch.
+            output.Append("Snapshot end offset: ").Append(snapshot.EndOffset).Append(", epoch: ").Append(snapshot.Epoch).Append('\n');
+        }
+        else
+        {
+            output.Append("Log starting offset: ").Append(BaseOffset(file)).Append('\n');
+        }
+
         var position = 0;
         while (position + RecordBatchHeader.LogOverhead <= bytes.Length && position < maxBytes)
         {
