@@ -51,5 +51,7 @@ public sealed class DumpSnapshotTests : IDisposable
         Assert.StartsWith("baseOffset: 6 lastOffset: 6 count: 1 ", batches[2], StringComparison.Ordinal);
         Assert.Contains(" isControl: true ", batches[2], StringComparison.Ordinal);
         Assert.All(batches, b => Assert.Contains(" isvalid: true", b, StringComparison.Ordinal));
+        Assert.Matches(@"^\| offset: 0 CreateTime: \d+ keySize: 4 valueSize: \d+ .* SnapshotHeader \{""version"":0,""lastContainedLogTimestamp"":\d+\}$", lines[3]);
+        Assert.Matches(@"^\| offset: 6 CreateTime: \d+ keySize: 4 .* SnapshotFooter \{""version"":0\}$", lines[^1]);
     }
 }

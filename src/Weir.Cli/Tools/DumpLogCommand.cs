@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Weir.Protocol.Messages;
+using Weir.Protocol.Primitives;
 using Weir.Protocol.Records;
 using Weir.Storage.Snapshots;
 
@@ -150,7 +152,7 @@ internal static class DumpLogCommand
             if (control && !record.IsKeyNull && record.Key.Length >= 4)
             {
                 var type = BinaryPrimitives.ReadInt16BigEndian(record.Key[2..]);
-                output.Append(" endTxnMarker: ").Append(type == 0 ? "ABORT" : type == 1 ? "COMMIT" : "UNKNOWN");
+                AppendControl(output, (ControlRecordType)type, record.Value);
             }
             else if (printData)
             {
@@ -163,6 +165,29 @@ internal static class DumpLogCommand
             }
 
             output.Append('\n');
+        }
+    }
+
+    /// <summary>A control record as Kafka's tool prints it: transaction markers, and the snapshot header and footer as JSON.</summary>
+    private static void AppendControl(StringBuilder output, ControlRecordType type, ReadOnlySpan<byte> value)
+    {
+        var reader = new KafkaReader(value);
+        switch (type)
+        {
+            case ControlRecordType.Abort or ControlRecordType.Commit:
+                output.Append(" endTxnMarker: ").Append(type == ControlRecordType.Abort ? "ABORT" : "COMMIT");
+                break;
+            case ControlRecordType.SnapshotHeader when value.Length > 0:
+                var header = SnapshotHeaderRecord.Read(ref reader, 0);
+                output.Append(" SnapshotHeader {\"version\":").Append(header.Version)
+                    .Append(",\"lastContainedLogTimestamp\":").Append(header.LastContainedLogTimestamp).Append('}');
+                break;
+            case ControlRecordType.SnapshotFooter when value.Length > 0:
+                output.Append(" SnapshotFooter {\"version\":").Append(SnapshotFooterRecord.Read(ref reader, 0).Version).Append('}');
+                break;
+            default:
+                output.Append(" controlType: ").Append(type).Append('(').Append((short)type).Append(')');
+                break;
         }
     }
 
