@@ -46,12 +46,13 @@ public sealed partial class BrokerRuntime : IDisposable
                 t.NewLogEndOffset, t.RemovedLastOffset, t.RecordsRemoved, t.BytesRemoved, t.SegmentBaseOffset, t.Position, t.SegmentsDeleted),
         });
         Logs.LogDirEvent += OnLogDirEvent;
-        var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition, metadataLogConfig), time);
+        var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition, metadataLogConfig), time, logger);
         Controller = new QuorumController(metadataLog, config, ClusterId);
         Replicas = new ReplicaManager(Logs, config, logger);
         Controller.LocalLogs = Replicas;
         Replicas.Apply(Controller.Image);
         Controller.ImagePublished += Replicas.Apply;
+        Controller.ImagePublished += new MetadataSnapshotter(metadataLog, config, time, logger).OnImagePublished;
         FetchSessions = new FetchSessionCache(config.MaxIncrementalFetchSessionCacheSlots);
         _groupStore = new OffsetsTopicStore(Replicas, config.NodeId, time);
         Groups = new GroupCoordinator(GroupCoordinatorConfigs.From(config, OffsetsTopic.ExistingPartitions(Controller)), _groupStore, time);

@@ -52,6 +52,8 @@ public static class BrokerConfigDefs
         new("log.retention.hours", ConfigType.Int, "168", "Retention time in hours."),
         new("log.retention.bytes", ConfigType.Long, "-1", "Retention size per partition (-1 unlimited)."),
         new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often retention runs.", ConfigDef.AtLeast(1)),
+        new("metadata.log.max.record.bytes.between.snapshots", ConfigType.Long, "20971520", "Bytes appended to the metadata log after which a snapshot of the metadata image is written.", ConfigDef.AtLeast(1)),
+        new("metadata.log.max.snapshot.interval.ms", ConfigType.Long, "3600000", "Longest time between metadata snapshots while the metadata log grows (0: by bytes only).", ConfigDef.AtLeast(0)),
         new("log.cleanup.policy", ConfigType.List, "delete", "Default cleanup policy.", ConfigDef.ListOf("delete", "compact"), NoEffectYet: "compaction is not implemented, so 'compact' keeps every record ('delete' retention applies when listed)"),
         new("log.index.interval.bytes", ConfigType.Int, "4096", "Bytes between index entries.", ConfigDef.AtLeast(0)),
         new("log.index.size.max.bytes", ConfigType.Int, "10485760", "Offset index size.", ConfigDef.AtLeast(4)),

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Weir.Protocol;
 using Weir.Protocol.Compression;
 using Weir.Protocol.Records;
@@ -9,16 +11,19 @@ namespace Weir.Broker.Metadata;
 /// <summary>
 /// The cluster metadata log, <c>__cluster_metadata-0</c>, as a one-voter quorum keeps it: each
 /// controller decision is one batch of framed metadata records, flushed before it is applied, and
-/// the image is rebuilt by replaying the log at startup. Clustering replicates this same log.
+/// the image is rebuilt at startup from the latest snapshot and the log after it. Clustering
+/// replicates this same log.
 /// </summary>
-public sealed class MetadataLog
+public sealed partial class MetadataLog
 {
     public static readonly TopicPartition Partition = new("__cluster_metadata", 0);
 
     private readonly PartitionLog _log;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _snapshotLock = new();
 
-    public MetadataLog(PartitionLog log, TimeProvider time)
+    public MetadataLog(PartitionLog log, TimeProvider time, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         if (!log.Config.Internal)
@@ -28,14 +33,14 @@ public sealed class MetadataLog
 
         _log = log;
         _time = time;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public long EndOffset => _log.LogEndOffset;
 
     /// <summary>
     /// The metadata log's config: the broker's log defaults, opened as an internal log. Kafka keeps this
-    /// log outside retention too and trims it only below a snapshot; Weir has no snapshots yet, so the
-    /// log is kept whole (it holds the topics, configs and producer id blocks).
+    /// log outside retention too and trims it only below a snapshot (<see cref="WriteSnapshot"/>).
     /// </summary>
     public static LogConfig LogConfigFrom(LogConfig brokerDefaults)
     {
@@ -77,16 +82,35 @@ public sealed class MetadataLog
         }
 
         _log.UpdateHighWatermark(_log.LogEndOffset);
+        Interlocked.Add(ref _appendedBytes, buffer.WrittenCount);
         return result.LastOffset;
     }
 
-    /// <summary>Replays every record from the start, calling <paramref name="apply"/> with its offset.</summary>
+    /// <summary>
+    /// Rebuilds the image: the records of the latest readable snapshot (each with the snapshot's last
+    /// contained offset), then every log record from the snapshot's end offset on; with no snapshot, the
+    /// whole log. <paramref name="apply"/> is called with each record and its offset.
+    /// </summary>
     public void Replay(Action<IKafkaMessage, long> apply)
     {
+        ArgumentNullException.ThrowIfNull(apply);
         _log.UpdateHighWatermark(_log.LogEndOffset);
-        var from = _log.LogStartOffset;
+        var snapshot = LoadLatestSnapshot(apply);
+        lock (_snapshotLock)
+        {
+            _latestSnapshot = snapshot;
+        }
+
+        var from = Math.Max(_log.LogStartOffset, snapshot?.EndOffset ?? 0);
+        long replayed = 0;
         _log.ForEachBatch(from, batch =>
         {
+            replayed += batch.Length;
+            if (new RecordBatchHeader(batch).IsControl)
+            {
+                return; // Raft's own records (leader change, voters), no metadata
+            }
+
             using var records = RecordBatch.ReadRecords(batch);
             foreach (var record in records)
             {
@@ -102,5 +126,11 @@ public sealed class MetadataLog
                 }
             }
         });
+        Interlocked.Add(ref _appendedBytes, replayed);
+        if (snapshot is not null)
+        {
+            // Redo the last trim: a crash may have come between it and the log start offset checkpoint.
+            CleanSnapshots();
+        }
     }
 }

@@ -2,13 +2,16 @@ using System.Buffers.Binary;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Weir.Protocol.Messages;
+using Weir.Protocol.Primitives;
 using Weir.Protocol.Records;
+using Weir.Storage.Snapshots;
 
 namespace Weir.Cli.Tools;
 
 /// <summary>
 /// <c>weir dump-log</c> = kafka-dump-log.sh: prints the batches (and with --deep-iteration /
-/// --print-data-log the records) of .log segments, and the entries of .index / .timeindex files,
+/// --print-data-log the records) of .log segments and .checkpoint metadata snapshots, and the entries of .index / .timeindex files,
 /// reading the files directly as Kafka's DumpLogSegments does.
 /// </summary>
 internal static class DumpLogCommand
@@ -39,6 +42,7 @@ internal static class DumpLogCommand
                 switch (extension)
                 {
                     case ".log":
+                    case SnapshotFiles.Suffix:
                         DumpLog(file, print || parse.GetValue(deep), print, parse.GetValue(maxBytes), output);
                         break;
                     case ".index":
@@ -68,7 +72,16 @@ internal static class DumpLogCommand
     internal static void DumpLog(string file, bool deep, bool printData, int maxBytes, StringBuilder output)
     {
         var bytes = File.ReadAllBytes(file);
-        output.Append("Log starting offset: ").Append(BaseOffset(file)).Append('\n');
+        if (SnapshotFiles.TryParse(Path.GetFileName(file), out var snapshot, out _, out _))
+        {
+            // A metadata snapshot (KIP-630): record batches like a segment's, named by end offset and epoch.
+            output.Append("Snapshot end offset: ").Append(snapshot.EndOffset).Append(", epoch: ").Append(snapshot.Epoch).Append('\n');
+        }
+        else
+        {
+            output.Append("Log starting offset: ").Append(BaseOffset(file)).Append('\n');
+        }
+
         var position = 0;
         while (position + RecordBatchHeader.LogOverhead <= bytes.Length && position < maxBytes)
         {
@@ -139,7 +152,7 @@ internal static class DumpLogCommand
             if (control && !record.IsKeyNull && record.Key.Length >= 4)
             {
                 var type = BinaryPrimitives.ReadInt16BigEndian(record.Key[2..]);
-                output.Append(" endTxnMarker: ").Append(type == 0 ? "ABORT" : type == 1 ? "COMMIT" : "UNKNOWN");
+                AppendControl(output, (ControlRecordType)type, record.Value);
             }
             else if (printData)
             {
@@ -152,6 +165,29 @@ internal static class DumpLogCommand
             }
 
             output.Append('\n');
+        }
+    }
+
+    /// <summary>A control record as Kafka's tool prints it: transaction markers, and the snapshot header and footer as JSON.</summary>
+    private static void AppendControl(StringBuilder output, ControlRecordType type, ReadOnlySpan<byte> value)
+    {
+        var reader = new KafkaReader(value);
+        switch (type)
+        {
+            case ControlRecordType.Abort or ControlRecordType.Commit:
+                output.Append(" endTxnMarker: ").Append(type == ControlRecordType.Abort ? "ABORT" : "COMMIT");
+                break;
+            case ControlRecordType.SnapshotHeader when value.Length > 0:
+                var header = SnapshotHeaderRecord.Read(ref reader, 0);
+                output.Append(" SnapshotHeader {\"version\":").Append(header.Version)
+                    .Append(",\"lastContainedLogTimestamp\":").Append(header.LastContainedLogTimestamp).Append('}');
+                break;
+            case ControlRecordType.SnapshotFooter when value.Length > 0:
+                output.Append(" SnapshotFooter {\"version\":").Append(SnapshotFooterRecord.Read(ref reader, 0).Version).Append('}');
+                break;
+            default:
+                output.Append(" controlType: ").Append(type).Append('(').Append((short)type).Append(')');
+                break;
         }
     }
 
