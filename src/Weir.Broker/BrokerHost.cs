@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Weir.Broker.Config;
 using Weir.Broker.Network;
+using Weir.Broker.Startup;
 
 namespace Weir.Broker;
 
@@ -19,10 +20,12 @@ namespace Weir.Broker;
 public sealed class BrokerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly LogDirLocks _locks;
 
-    private BrokerHost(WebApplication app, BrokerConfig config, IReadOnlyList<IPEndPoint> bound)
+    private BrokerHost(WebApplication app, BrokerConfig config, IReadOnlyList<IPEndPoint> bound, LogDirLocks locks)
     {
         _app = app;
+        _locks = locks;
         Config = config;
         BoundEndPoints = bound;
     }
@@ -35,6 +38,24 @@ public sealed class BrokerHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<BrokerHost> StartAsync(BrokerConfig config, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        // Before anything touches the log dirs: what this build cannot run, dirs that belong to another
+        // cluster or node, then Kafka's .lock in every dir, held until the host is disposed.
+        config.EnsureSupportedByThisBuild();
+        LogDirsCheck.Verify(config);
+        var locks = LogDirLocks.Acquire(config.LogDirs);
+        try
+        {
+            return await StartLockedAsync(config, locks, logging, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            locks.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<BrokerHost> StartLockedAsync(BrokerConfig config, LogDirLocks locks, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
     {
         // Before anything opens files: segments take three descriptors a partition.
         var fileLimits = FileDescriptors.RaiseToHardLimit();
@@ -87,7 +108,7 @@ public sealed class BrokerHost : IAsyncDisposable
             bound.Add(options.IPEndPoint ?? new IPEndPoint(IPAddress.Loopback, ((DnsEndPoint)options.EndPoint).Port));
         }
 
-        var host = new BrokerHost(app, config, bound);
+        var host = new BrokerHost(app, config, bound, locks);
         app.Services.GetRequiredService<BrokerRuntime>().OnListenersBound(bound);
         return host;
     }
@@ -101,6 +122,7 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _locks.Dispose();
     }
 
     /// <summary>Kafka's operations guide asks for at least 100,000 descriptors; say what fewer mean in partitions.</summary>

@@ -10,13 +10,17 @@ public static class KafkaScripts
 
     public static string BinDir => Path.Combine(RepoRoot.Value, "bin");
 
-    public static Task<ProcessRunner.Result> RunAsync(string script, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null) =>
-        ProcessRunner.RunAsync(
-            Path.Combine(BinDir, script),
-            args,
-            stdin,
-            timeout ?? TimeSpan.FromSeconds(90),
-            environment: new Dictionary<string, string> { ["WEIR_DLL"] = Path.Combine(AppContext.BaseDirectory, "weir.dll") });
+    /// <summary>Runs a shim; <paramref name="environment"/> adds to (or replaces) WEIR_DLL.</summary>
+    public static Task<ProcessRunner.Result> RunAsync(string script, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var env = new Dictionary<string, string> { ["WEIR_DLL"] = Path.Combine(AppContext.BaseDirectory, "weir.dll") };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
+
+        return ProcessRunner.RunAsync(Path.Combine(BinDir, script), args, stdin, timeout ?? TimeSpan.FromSeconds(90), environment: env);
+    }
 
     private static string FindRepoRoot()
     {

@@ -14,6 +14,7 @@ public sealed class ShimTests
     [InlineData("kafka-get-offsets.sh", "get-offsets")]
     [InlineData("kafka-delete-records.sh", "delete-records")]
     [InlineData("kafka-dump-log.sh", "dump-log")]
+    [InlineData("kafka-storage.sh", "storage")]
     public async Task Every_shim_reaches_its_weir_tool(string script, string tool)
     {
         var result = await KafkaScripts.RunAsync(script, ["--help"]);

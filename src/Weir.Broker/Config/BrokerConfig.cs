@@ -7,32 +7,64 @@ namespace Weir.Broker.Config;
 /// overrides. Unknown names are reported as warnings; a bad value is a <see cref="ConfigException"/>
 /// naming the setting, so the broker never starts half-configured.
 /// </summary>
-public sealed class BrokerConfig
+public sealed partial class BrokerConfig
 {
     private static readonly Dictionary<string, ConfigDef> Defs = BuildDefs();
 
     private readonly Dictionary<string, string> _explicit;
 
-    private BrokerConfig(Dictionary<string, string> explicitValues, List<string> warnings)
+    private BrokerConfig(Dictionary<string, string> explicitValues, List<string> warnings, ConfigOrigins origins)
     {
         _explicit = explicitValues;
         Warnings = warnings;
-        NodeId = _explicit.ContainsKey("node.id") ? GetInt("node.id") : _explicit.ContainsKey("broker.id") ? GetInt("broker.id") : GetInt("node.id");
-        Listeners = ParseListeners("listeners", Get("listeners")!);
-        var controllerNames = GetList("controller.listener.names");
-        ListenerSecurity.Check(Listeners, Get("listener.security.protocol.map")!, IsExplicit("listener.security.protocol.map"), controllerNames);
-        ClientListeners = Listeners.Where(l => !controllerNames.Contains(l.Name)).ToList();
-        if (ClientListeners.Count == 0)
+        Origins = origins;
+        ProcessRoles = ParseRoles();
+        NodeId = ResolveNodeId();
+        Listeners = ParseListeners("listeners", Get("listeners")!, checkPorts: true);
+        ControllerListenerNames = GetList("controller.listener.names");
+        try
         {
-            throw new ConfigException("listeners: no listener for clients (every listener is in controller.listener.names). Add e.g. PLAINTEXT://localhost:9092.");
+            ListenerSecurity.Check(Listeners, Get("listener.security.protocol.map")!, IsExplicit("listener.security.protocol.map"), ControllerListenerNames);
+        }
+        catch (ConfigException ex)
+        {
+            throw origins.Error(ex.Message, "listeners", "listener.security.protocol.map");
+        }
+
+        ClientListeners = Listeners.Where(l => !IsControllerListener(l.Name)).ToList();
+        ControllerListeners = Listeners.Where(l => IsControllerListener(l.Name)).ToList();
+        if (ClientListeners.Count == 0 && ProcessRoles.HasFlag(ProcessRoles.Broker))
+        {
+            throw origins.Error("There must be at least one broker listener: every listener is in controller.listener.names. Add one for clients, e.g. PLAINTEXT://localhost:9092.", "listeners", "controller.listener.names");
         }
 
         var advertised = Get("advertised.listeners");
-        AdvertisedListeners = string.IsNullOrWhiteSpace(advertised)
-            ? ClientListeners.Select(AdvertiseDefault).ToList()
-            : ParseListeners("advertised.listeners", advertised);
+        if (string.IsNullOrWhiteSpace(advertised))
+        {
+            AdvertisedListeners = ClientListeners.Select(AdvertiseDefault).ToList();
+            AdvertisedControllerListeners = ControllerListeners.Select(AdvertiseDefault).ToList();
+        }
+        else
+        {
+            var all = ParseListeners("advertised.listeners", advertised, checkPorts: false);
+            CheckAdvertised(all);
+            AdvertisedListeners = all.Where(l => !IsControllerListener(l.Name)).ToList();
+            AdvertisedControllerListeners = ControllerListeners.Select(l => all.Find(a => SameName(a.Name, l.Name)) ?? AdvertiseDefault(l)).ToList();
+            if (AdvertisedListeners.Count == 0 && ProcessRoles.HasFlag(ProcessRoles.Broker))
+            {
+                throw origins.Error("There must be at least one broker advertised listener. Perhaps all listeners appear in controller.listener.names?", "advertised.listeners");
+            }
+        }
+
         var dirs = Get("log.dirs");
         LogDirs = string.IsNullOrWhiteSpace(dirs) ? [Get("log.dir")!] : GetList("log.dirs");
+        Quorum = ControllerQuorumConfig.From(this, origins);
+        ValidateKRaft();
+        InterBrokerListenerName = ResolveInterBrokerListener();
+        if (BrokerHeartbeatIntervalMs * 2L > BrokerSessionTimeoutMs)
+        {
+            warnings.Add($"broker.heartbeat.interval.ms ({BrokerHeartbeatIntervalMs} ms) must be less than or equal to half of the broker.session.timeout.ms ({BrokerSessionTimeoutMs} ms): a broker that does not heartbeat within the session timeout loses its lease.");
+        }
     }
 
     /// <summary>Names given explicitly that Weir does not know, and settings given that have no effect yet.</summary>
@@ -45,7 +77,11 @@ public sealed class BrokerConfig
     /// <summary>Listeners clients connect to (all but the controller's).</summary>
     public IReadOnlyList<Listener> ClientListeners { get; }
 
+    /// <summary>The client listeners as advertised to clients (controller listeners are never among them).</summary>
     public IReadOnlyList<Listener> AdvertisedListeners { get; }
+
+    /// <summary>Where the settings came from, for messages that name the line to fix.</summary>
+    public ConfigOrigins Origins { get; }
 
     public IReadOnlyList<string> LogDirs { get; }
 
@@ -103,7 +139,18 @@ public sealed class BrokerConfig
             throw new ConfigException($"Config file '{path}' does not exist. Pass a server.properties path, or nothing for the defaults.");
         }
 
-        var props = PropertiesFile.Parse(File.ReadAllText(path));
+        var entries = PropertiesFile.ParseWithLines(File.ReadAllText(path));
+        var props = new Dictionary<string, string>(StringComparer.Ordinal);
+        var warnings = new List<string>();
+        foreach (var (name, entry) in entries)
+        {
+            props[name] = entry.Value;
+            if (entry.Shadowed.Count > 0)
+            {
+                warnings.Add($"{name} is set more than once in {path} (lines {string.Join(", ", entry.Shadowed)} and {entry.Line}): line {entry.Line} wins.");
+            }
+        }
+
         if (overrides is not null)
         {
             foreach (var (k, v) in overrides)
@@ -112,12 +159,13 @@ public sealed class BrokerConfig
             }
         }
 
-        return FromProperties(props);
+        return FromProperties(props, ConfigOrigins.FromFile(path, entries, overrides?.Keys ?? []), warnings);
     }
 
-    public static BrokerConfig FromProperties(IReadOnlyDictionary<string, string> props)
+    public static BrokerConfig FromProperties(IReadOnlyDictionary<string, string> props) => FromProperties(props, ConfigOrigins.None, []);
+
+    private static BrokerConfig FromProperties(IReadOnlyDictionary<string, string> props, ConfigOrigins origins, List<string> warnings)
     {
-        var warnings = new List<string>();
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, raw) in props)
         {
@@ -127,7 +175,7 @@ public sealed class BrokerConfig
                 var error = def.Check(value);
                 if (error is not null)
                 {
-                    throw new ConfigException($"Invalid value '{value}' for {name}: {error}.");
+                    throw origins.Error($"Invalid value '{value}' for {name}: {error}.", name);
                 }
 
                 AddNoEffectWarning(warnings, def, value);
@@ -138,20 +186,20 @@ public sealed class BrokerConfig
                 var error = topicDef.Check(value);
                 if (error is not null)
                 {
-                    throw new ConfigException($"Invalid value '{value}' for {name}: {error}.");
+                    throw origins.Error($"Invalid value '{value}' for {name}: {error}.", name);
                 }
 
                 AddNoEffectWarning(warnings, topicDef, value);
             }
             else
             {
-                warnings.Add($"Unknown config '{name}' is ignored.");
+                warnings.Add(origins.Of(name) is { } where ? $"{where}: unknown config '{name}' is ignored." : $"Unknown config '{name}' is ignored.");
             }
 
             values[name] = value;
         }
 
-        return new BrokerConfig(values, warnings);
+        return new BrokerConfig(values, warnings, origins);
     }
 
     private static void AddNoEffectWarning(List<string> warnings, ConfigDef def, string value)
@@ -229,14 +277,28 @@ public sealed class BrokerConfig
     private static Listener AdvertiseDefault(Listener l) =>
         l.Host is "" or "0.0.0.0" or "::" ? l with { Host = "localhost" } : l;
 
-    private static List<Listener> ParseListeners(string name, string value)
+    private List<Listener> ParseListeners(string name, string value, bool checkPorts)
     {
         var result = new List<Listener>();
         foreach (var item in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!Listener.TryParse(item, out var listener, out var error))
             {
-                throw new ConfigException($"Invalid value for {name}: {error}. Use NAME://host:port, e.g. PLAINTEXT://localhost:9092.");
+                throw Origins.Error($"Invalid value for {name}: {error}. Use NAME://host:port, e.g. PLAINTEXT://localhost:9092.", name);
+            }
+
+            foreach (var other in result)
+            {
+                if (SameName(other.Name, listener.Name))
+                {
+                    throw Origins.Error($"Each listener must have a different name: {name} has {other} and {listener}.", name);
+                }
+
+                // As Kafka: one port may serve one IPv4 and one IPv6 listener, nothing else.
+                if (checkPorts && listener.Port != 0 && other.Port == listener.Port && !IsIpv4AndIpv6(other, listener, result))
+                {
+                    throw Origins.Error($"Each listener must have a different port unless exactly one listener has an IPv4 address and the other IPv6 address: {name} has {other} and {listener}, port {listener.Port}.", name);
+                }
             }
 
             result.Add(listener);
@@ -244,11 +306,29 @@ public sealed class BrokerConfig
 
         if (result.Count == 0)
         {
-            throw new ConfigException($"{name} is empty. Use NAME://host:port, e.g. PLAINTEXT://localhost:9092.");
+            throw Origins.Error($"{name} is empty. Use NAME://host:port, e.g. PLAINTEXT://localhost:9092.", name);
         }
 
         return result;
     }
+
+    private static bool IsIpv4AndIpv6(Listener a, Listener b, List<Listener> all)
+    {
+        if (!System.Net.IPAddress.TryParse(a.Host, out var x) || !System.Net.IPAddress.TryParse(b.Host, out var y) || x.AddressFamily == y.AddressFamily)
+        {
+            return false;
+        }
+
+        var onPort = 0;
+        foreach (var l in all)
+        {
+            onPort += l.Port == a.Port ? 1 : 0;
+        }
+
+        return onPort == 1;
+    }
+
+    internal static bool SameName(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private static Dictionary<string, ConfigDef> BuildDefs()
     {

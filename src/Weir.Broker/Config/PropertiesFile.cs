@@ -5,13 +5,28 @@ namespace Weir.Broker.Config;
 /// <summary>
 /// Reads Java <c>.properties</c> text as <c>java.util.Properties.load</c> does: <c>#</c> and
 /// <c>!</c> comments, <c>=</c>, <c>:</c> or whitespace separators, backslash line continuations and
-/// escapes. Later keys override earlier ones.
+/// escapes. Later keys override earlier ones. <see cref="ParseWithLines"/> also keeps the line each
+/// key starts on, so a configuration mistake can say which line of which file to fix.
 /// </summary>
 public static class PropertiesFile
 {
+    /// <summary>One key's value and the (1-based) line it starts on; <paramref name="Shadowed"/> lists earlier lines that set the same key.</summary>
+    public sealed record Entry(string Value, int Line, IReadOnlyList<int> Shadowed);
+
     public static Dictionary<string, string> Parse(string text)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, entry) in ParseWithLines(text))
+        {
+            result[key] = entry.Value;
+        }
+
+        return result;
+    }
+
+    public static Dictionary<string, Entry> ParseWithLines(string text)
+    {
+        var result = new Dictionary<string, Entry>(StringComparer.Ordinal);
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
@@ -21,6 +36,8 @@ public static class PropertiesFile
                 continue;
             }
 
+            var start = i + 1;
+
             // An odd number of trailing backslashes joins the next line.
             while (EndsWithContinuation(line) && i + 1 < lines.Length)
             {
@@ -28,7 +45,9 @@ public static class PropertiesFile
             }
 
             var (key, value) = Split(line);
-            result[Unescape(key)] = Unescape(value);
+            var name = Unescape(key);
+            var shadowed = result.TryGetValue(name, out var earlier) ? [.. earlier.Shadowed, earlier.Line] : Array.Empty<int>();
+            result[name] = new Entry(Unescape(value), start, shadowed);
         }
 
         return result;
