@@ -41,7 +41,7 @@ public sealed partial class RaftNode
             MaybeTransition(leaderId, epoch, now);
             return true;
         }
-        if (leaderId >= 0 && leaderId != NodeId && _state.LeaderId < 0)
+        if (leaderId >= 0 && leaderId != NodeId && KnownLeaderId < 0)
         {
             TransitionToFollower(epoch, leaderId, now);
             return error == ErrorCode.None ? null : true;

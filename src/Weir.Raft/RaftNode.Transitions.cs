@@ -107,9 +107,9 @@ public sealed partial class RaftNode
     /// </summary>
     private void MaybeTransition(int leaderId, int epoch, long now)
     {
-        if (epoch == _state.Epoch && leaderId >= 0 && _state.LeaderId >= 0 && leaderId != _state.LeaderId)
+        if (epoch == _state.Epoch && leaderId >= 0 && KnownLeaderId >= 0 && leaderId != KnownLeaderId)
         {
-            throw new InvalidOperationException($"node {NodeId}: leader {leaderId} in epoch {epoch} but this node knows leader {_state.LeaderId}");
+            throw new InvalidOperationException($"node {NodeId}: leader {leaderId} in epoch {epoch} but this node knows leader {KnownLeaderId}");
         }
         if (epoch > _state.Epoch)
         {
@@ -122,11 +122,18 @@ public sealed partial class RaftNode
                 TransitionToUnattached(epoch, now);
             }
         }
-        else if (leaderId >= 0 && leaderId != NodeId && _state.LeaderId < 0)
+        else if (leaderId >= 0 && leaderId != NodeId && KnownLeaderId < 0)
         {
             TransitionToFollower(epoch, leaderId, now);
         }
     }
+
+    /// <summary>
+    /// The leader of this epoch as far as this node knows, including the one a prospective voter left
+    /// behind: hearing that leader named again (say, in a granted pre-vote from one of its other
+    /// followers) is no news and must not send the prospective back to following it.
+    /// </summary>
+    private int KnownLeaderId => _state is ProspectiveState prospective ? prospective.RetainedLeaderId : _state.LeaderId;
 
     private static ReadOnlyMemory<byte> BuildDataBatch(IReadOnlyList<ReadOnlyMemory<byte>> values, int epoch, long now)
     {

@@ -185,7 +185,8 @@ public sealed partial class RaftNode
 
     private long PollLeader(LeaderState leader, long now)
     {
-        if (now >= leader.CheckQuorumDeadlineMs)
+        // A leader alone in its voter set is its own majority: it never loses touch with one.
+        if (_voters.Length > 1 && now >= leader.CheckQuorumDeadlineMs)
         {
             TransitionToResigned(leader);
             return 0;
@@ -203,7 +204,7 @@ public sealed partial class RaftNode
                 Send(voter, ApiKey.BeginQuorumEpoch, RaftApiVersions.BeginQuorumEpoch, BuildBeginQuorumEpochRequest(voter), now);
             }
         }
-        var next = leader.CheckQuorumDeadlineMs - now;
+        var next = _voters.Length > 1 ? leader.CheckQuorumDeadlineMs - now : long.MaxValue;
         foreach (var parked in _parkedFetches)
         {
             next = Math.Min(next, parked.DeadlineMs - now);

@@ -39,12 +39,12 @@ public sealed class StorageFormatTests : IDisposable
     public void Standalone_formats_every_log_dir_and_returns_this_node_as_the_initial_voter_set()
     {
         var config = Config(Combined, "b", "a");
-        InitialVoterSet? handed = null;
-        var (result, output) = Format(config, new StorageFormatOptions(_clusterId) { Standalone = true, WriteBootstrapSnapshot = (_, voters, _) => handed = voters });
+        BootstrapSnapshotRequest? handed = null;
+        var (result, output) = Format(config, new StorageFormatOptions(_clusterId) { Standalone = true, WriteBootstrapSnapshot = r => handed = r });
 
         var voter = Assert.Single(result.InitialVoters!.Voters);
         Assert.Equal((1, "localhost", 9092), (voter.NodeId, voter.Host, voter.Port));
-        Assert.Same(result.InitialVoters, handed);
+        Assert.Equal(new BootstrapSnapshotRequest(Dir("b"), result.InitialVoters, 1, "PLAINTEXT", "4.0-IV3"), handed);
         Assert.Equal((short)1, result.KRaftVersion);
         Assert.Equal(Dir("b"), result.MetadataDirectory);
         Assert.Contains($"Formatting dynamic metadata voter directory {Dir("b")} with metadata.version 4.0-IV3.", output, StringComparison.Ordinal);

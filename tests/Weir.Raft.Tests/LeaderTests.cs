@@ -26,6 +26,11 @@ public sealed class LeaderTests
         Assert.Equal(1, h.Node.HighWatermark); // not flushed yet
         h.Node.Poll();
         Assert.Equal(2, h.Node.HighWatermark);
+
+        // Check-quorum never unseats a leader that is the whole voter set.
+        h.Advance(10 * h.Options.FetchTimeoutMs);
+        Assert.Equal(RaftRole.Leader, h.Node.Role);
+        Assert.Equal(1, h.Node.Epoch);
     }
 
     [Fact]

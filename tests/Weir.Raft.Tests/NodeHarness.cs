@@ -1,7 +1,7 @@
-using Weir.Protocol.Messages;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Weir.Protocol;
+using Weir.Protocol.Messages;
 using Weir.Protocol.Records;
 
 namespace Weir.Raft.Tests;

@@ -7,11 +7,12 @@ namespace Weir.Raft.Tests;
 /// <summary>
 /// Many seeded runs of <see cref="RaftScenario"/>: 1–5 voters (seed % 5 + 1) and 0–2 observers, every
 /// fourth seed with each message encoded and decoded at its wire version. A failing seed names itself;
-/// WEIR_RAFT_SEED=n runs only that one.
+/// WEIR_RAFT_SEED=n runs only that one; WEIR_RAFT_SEEDS_PER_GROUP=n (default 60) runs more for a soak.
 /// </summary>
 public sealed class RaftEventSimulationTests(ITestOutputHelper output)
 {
-    private const int SeedsPerGroup = 60;
+    private static readonly int SeedsPerGroup =
+        int.TryParse(Environment.GetEnvironmentVariable("WEIR_RAFT_SEEDS_PER_GROUP"), out var n) && n > 0 ? n : 60;
 
     [Theory]
     [InlineData(0)]
@@ -26,7 +27,8 @@ public sealed class RaftEventSimulationTests(ITestOutputHelper output)
             // Replay: one seed, once (in the first group), with its event count printed.
             if (group == 0)
             {
-                var replayed = RunSeed(int.Parse(only, System.Globalization.CultureInfo.InvariantCulture));
+                var trace = Environment.GetEnvironmentVariable("WEIR_RAFT_TRACE") == "1" ? output.WriteLine : (Action<string>?)null;
+                var replayed = RunSeed(int.Parse(only, System.Globalization.CultureInfo.InvariantCulture), trace);
                 output.WriteLine($"seed {only} ({replayed.Shape}): {replayed.Events} events, {replayed.CommittedEnd} committed offsets, epoch {replayed.MaxEpoch}");
             }
             return;
@@ -43,9 +45,9 @@ public sealed class RaftEventSimulationTests(ITestOutputHelper output)
         output.WriteLine($"{SeedsPerGroup} seeds, {events} events, {committed} committed offsets, {epochs} epochs in {watch.ElapsedMilliseconds} ms");
     }
 
-    private static RaftScenario RunSeed(int seed)
+    private static RaftScenario RunSeed(int seed, Action<string>? trace = null)
     {
-        var scenario = new RaftScenario(seed);
+        var scenario = new RaftScenario(seed) { Trace = trace };
         try
         {
             scenario.Run();
@@ -54,7 +56,7 @@ public sealed class RaftEventSimulationTests(ITestOutputHelper output)
         {
             throw new Xunit.Sdk.XunitException(
                 $"seed {seed} failed ({scenario.Shape}) after {scenario.Events} events: {e.Message}\n" +
-                $"state: {scenario.Describe()}\nreplay with WEIR_RAFT_SEED={seed}\n{e}");
+                $"state: {scenario.DescribeFull()}\nreplay with WEIR_RAFT_SEED={seed}\n{e}");
         }
         return scenario;
     }

@@ -137,6 +137,20 @@ public sealed class VoteTests
     }
 
     [Fact]
+    public void A_granted_pre_vote_that_names_the_old_leader_still_counts()
+    {
+        // Found by the simulation: the dead leader's other followers name it in their answers, and
+        // treating that as news sent every prospective back to following a leader that was gone.
+        var h = new NodeHarness(1, [1, 2, 3]);
+        h.BeginQuorumEpoch(leader: 2, epoch: 1);
+        h.Advance(h.Options.FetchTimeoutMs);
+        h.Node.Poll();
+        h.Respond<VoteRequest>(3, NodeHarness.VoteAnswer(epoch: 1, granted: true, leaderId: 2));
+        Assert.Equal(RaftRole.Candidate, h.Node.Role);
+        Assert.Equal(2, h.Node.Epoch);
+    }
+
+    [Fact]
     public void A_lost_pre_vote_goes_back_to_the_old_leader_without_an_epoch_change()
     {
         var h = new NodeHarness(1, [1, 2, 3]);

@@ -32,11 +32,18 @@ public sealed record StorageFormatOptions(string ClusterId)
 
     /// <summary>
     /// Writes <c>__cluster_metadata-0/00000000000000000000-0000000000.checkpoint</c> (KRaftVersionRecord +
-    /// VotersRecord) into the metadata dir: (metadataDir, voters, kraftVersion). Null until the snapshot
-    /// writer exists; the voter set is still validated and returned in the result.
+    /// VotersRecord) into the metadata dir, before its meta.properties (Kafka's pre-write handler). Null
+    /// until the snapshot writer exists; the voter set is still validated and returned in the result.
     /// </summary>
-    public Action<string, InitialVoterSet, short>? WriteBootstrapSnapshot { get; init; }
+    public Action<BootstrapSnapshotRequest>? WriteBootstrapSnapshot { get; init; }
 }
+
+/// <summary>
+/// What the bootstrap snapshot of a dynamic quorum holds: the initial voters (each with its directory id
+/// and one endpoint on <paramref name="ControllerListenerName"/>, as Kafka's DynamicVoters.toVoterSet; the client listener's name when
+/// the controller shares it) and kraft.version.
+/// </summary>
+public sealed record BootstrapSnapshotRequest(string MetadataDirectory, InitialVoterSet Voters, short KRaftVersion, string ControllerListenerName, string MetadataVersion);
 
 /// <summary>
 /// What <c>format</c> did: the typed voter set (null without --standalone / --initial-controllers) and
@@ -182,7 +189,9 @@ public static class StorageFormatter
                 Directory.CreateDirectory(dir);
                 if (type is FormattedDirectoryType.DynamicMetadataVoter or FormattedDirectoryType.DynamicMetadata && voters is not null)
                 {
-                    options.WriteBootstrapSnapshot?.Invoke(dir, voters, kraftVersion);
+                    // The listener the voters are reached on: the client listener when the controller shares it (Weir's).
+                    var listener = config.ControllerEndpoint?.Name ?? (config.ControllerListenerNames.Count > 0 ? config.ControllerListenerNames[0] : "CONTROLLER");
+                    options.WriteBootstrapSnapshot?.Invoke(new BootstrapSnapshotRequest(dir, voters, kraftVersion, listener, MetadataVersion));
                 }
 
                 new MetaProperties(1, options.ClusterId, config.NodeId, directoryId).Write(dir);

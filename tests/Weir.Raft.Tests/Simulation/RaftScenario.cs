@@ -18,6 +18,10 @@ internal sealed class RaftScenario
     private readonly int _seed;
     private int _appended;
     private long _faultStart;
+    private string? _lastTrace;
+
+    /// <summary>Told of every change of a node's role, epoch or leader (WEIR_RAFT_TRACE=1 with WEIR_RAFT_SEED).</summary>
+    public Action<string>? Trace { get; set; }
     private long _events;
 
     public RaftScenario(int seed)
@@ -31,7 +35,9 @@ internal sealed class RaftScenario
         _invariants = new Invariants(_cluster);
     }
 
-    public string Shape => $"{_cluster.VoterIds.Length} voters, {_cluster.Nodes.Count - _cluster.VoterIds.Length} observers{(_cluster.RoundTripCodec ? ", wire codec" : "")}";
+    public string Shape =>
+        $"{_cluster.VoterIds.Length} voters, {_cluster.Nodes.Count - _cluster.VoterIds.Length} observers{(_cluster.RoundTripCodec ? ", wire codec" : "")}"
+        + (_seed % 3 == 0 ? ", a minority of voters dead after the heal" : "");
 
     public long Events => _events;
 
@@ -54,7 +60,7 @@ internal sealed class RaftScenario
         {
             if (_cluster.NowMs - healedAt > LivenessBoundMs)
             {
-                throw new InvariantViolation($"no commit within {LivenessBoundMs} ms after the faults healed: {Describe()}");
+                throw new InvariantViolation($"no commit within {LivenessBoundMs} ms after the faults healed: {DescribeFull()}");
             }
             if (leader is null || leader.Role != RaftRole.Leader || leader.Log.EndOffset <= target)
             {
@@ -93,6 +99,15 @@ internal sealed class RaftScenario
                 throw new InvariantViolation("the event queue ran dry");
             }
             _invariants.Check();
+            if (Trace is not null)
+            {
+                var now = Describe();
+                if (now != _lastTrace)
+                {
+                    Trace($"{_cluster.NowMs - _faultStart,6} ms: {now}");
+                    _lastTrace = now;
+                }
+            }
         }
     }
 
@@ -171,11 +186,33 @@ internal sealed class RaftScenario
         _cluster.HealPartitions();
         _cluster.DropRate = 0;
         _cluster.MaxDelayMs = 10;
+        // Every third seed keeps a minority of voters dead for good: the rest must still elect and commit.
+        var keepDown = new HashSet<int>();
+        if (_seed % 3 == 0)
+        {
+            var voters = _cluster.VoterIds.ToList();
+            for (var i = 0; i < (voters.Count - 1) / 2; i++)
+            {
+                var victim = voters[_cluster.Random.Next(voters.Count)];
+                voters.Remove(victim);
+                keepDown.Add(victim);
+            }
+        }
         foreach (var node in _cluster.Nodes.Values)
         {
-            _cluster.Restart(node);
+            if (keepDown.Contains(node.Id))
+            {
+                _cluster.Crash(node);
+                node.PermanentlyDown = true; // a restart still scheduled by the fault phase must not revive it
+            }
+            else
+            {
+                _cluster.Restart(node);
+            }
         }
     }
 
-    public string Describe() => string.Join("; ", _cluster.Nodes.Values.Select(n => n.ToString()));
+    public string Describe() => string.Join("; ", _cluster.Nodes.Values.Select(n => n.Raft is { } r ? $"{n.Id}:{r.Role}/{r.Epoch}/L{r.LeaderId}" : $"{n.Id}:down"));
+
+    public string DescribeFull() => string.Join("; ", _cluster.Nodes.Values.Select(n => n.ToString()));
 }

@@ -105,7 +105,7 @@ internal sealed class SimulatedCluster
 
     public void Restart(SimNode node)
     {
-        if (node.Raft is null)
+        if (node.Raft is null && !node.PermanentlyDown)
         {
             Start(node);
         }
@@ -178,6 +178,8 @@ internal sealed class SimNode
     public int Incarnation { get; set; }
 
     public bool Crashing { get; set; }
+
+    public bool PermanentlyDown { get; set; }
 
     public Action<SimNode, long>? Truncated { get; set; }
 
