@@ -109,7 +109,7 @@ public sealed class BrokerHost : IAsyncDisposable
         }
 
         var host = new BrokerHost(app, config, bound, locks);
-        app.Services.GetRequiredService<BrokerRuntime>().OnListenersBound(bound);
+        await app.Services.GetRequiredService<BrokerRuntime>().OnListenersBoundAsync(bound, cancellationToken).ConfigureAwait(false);
         return host;
     }
 

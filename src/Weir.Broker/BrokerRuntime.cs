@@ -6,14 +6,17 @@ using Weir.Broker.Fetch;
 using Weir.Broker.Groups;
 using Weir.Broker.Metadata;
 using Weir.Broker.Partitions;
+using Weir.Broker.Producers;
 using Weir.Coordinator.Group;
+using Weir.Protocol;
 using Weir.Storage;
 
 namespace Weir.Broker;
 
 /// <summary>
-/// The broker's state, composed once at startup: the logs on disk, the metadata log and the
-/// controller that owns it, and the partitions this node hosts. Shut down cleanly on dispose.
+/// The broker's state, composed once at startup: the logs on disk, the metadata quorum (one voter),
+/// the controller that appends to it, the broker's own image fed from its commits, and the partitions
+/// this node hosts. Shut down cleanly on dispose.
 /// </summary>
 public sealed partial class BrokerRuntime : IDisposable
 {
@@ -21,6 +24,9 @@ public sealed partial class BrokerRuntime : IDisposable
     private readonly Timer _housekeeping;
     private readonly Timer _retention;
     private readonly OffsetsTopicStore _groupStore;
+    private readonly QuorumController _controller;
+    private readonly Guid _incarnationId = Guid.NewGuid();
+    private long _brokerEpoch = -1;
 
     public BrokerRuntime(BrokerConfig config, ILogger<BrokerRuntime> logger, TimeProvider time)
     {
@@ -47,17 +53,23 @@ public sealed partial class BrokerRuntime : IDisposable
         });
         Logs.LogDirEvent += OnLogDirEvent;
         var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition, metadataLogConfig), time, logger);
-        Controller = new QuorumController(metadataLog, config, ClusterId);
+        var quorum = new LocalMetadataQuorum(metadataLog);
+        // The broker's image is its own, fed from the committed log like a broker-only node's would be. Its
+        // loader listens before the controller, so a request that awaited the controller reads its change here.
+        Metadata = new MetadataLoader(ClusterId);
+        quorum.Register(Metadata);
+        Metadata.ImagePublished += new MetadataSnapshotter(metadataLog, config, time, logger).OnImagePublished;
         Replicas = new ReplicaManager(Logs, config, logger);
-        Controller.LocalLogs = Replicas;
-        Replicas.Apply(Controller.Image);
-        Controller.ImagePublished += Replicas.Apply;
-        Controller.ImagePublished += new MetadataSnapshotter(metadataLog, config, time, logger).OnImagePublished;
+        _controller = new QuorumController(quorum, config, localCapacity: Replicas);
+        Controller = _controller;
+        quorum.Start();
+        ProducerIds = new ProducerIdManager(Controller, config.NodeId, () => Volatile.Read(ref _brokerEpoch));
         FetchSessions = new FetchSessionCache(config.MaxIncrementalFetchSessionCacheSlots);
         _groupStore = new OffsetsTopicStore(Replicas, config.NodeId, time);
-        Groups = new GroupCoordinator(GroupCoordinatorConfigs.From(config, OffsetsTopic.ExistingPartitions(Controller)), _groupStore, time);
-        OffsetsTopic = new OffsetsTopic(Controller, Replicas, Groups, config);
-        OffsetsTopic.LoadIfExists();
+        Groups = new GroupCoordinator(GroupCoordinatorConfigs.From(config, OffsetsTopic.ExistingPartitions(Metadata.Image)), _groupStore, time);
+        OffsetsTopic = new OffsetsTopic(Controller, Metadata, Replicas, Groups, config);
+        // Given the image replayed at start at once: logs are loaded and led offsets partitions read.
+        Metadata.InstallPublisher(new BrokerMetadataPublisher(Replicas, OffsetsTopic));
         // Flush and checkpoints every 30 s at most; retention on Kafka's own cadence
         // (log.retention.check.interval.ms), so old-timestamped data lives as long as it would there.
         var checkpoints = TimeSpan.FromMilliseconds(Math.Clamp(config.GetInt("log.flush.offset.checkpoint.interval.ms"), 1_000, 30_000));
@@ -74,7 +86,20 @@ public sealed partial class BrokerRuntime : IDisposable
 
     public LogManager Logs { get; }
 
-    public QuorumController Controller { get; }
+    /// <summary>The active controller, as every handler reaches it (on this node; forwarded on a broker-only node).</summary>
+    public IController Controller { get; }
+
+    /// <summary>
+    /// This broker's metadata image and its publishers. <see cref="MetadataLoader.Image"/> is what handlers
+    /// read; <see cref="MetadataLoader.ImagePublished"/> is the hook for anything that follows each image.
+    /// </summary>
+    public MetadataLoader Metadata { get; }
+
+    /// <summary>Producer ids for InitProducerId, in blocks from the controller.</summary>
+    public ProducerIdManager ProducerIds { get; }
+
+    /// <summary>This broker's epoch from its registration; -1 until registered.</summary>
+    public long BrokerEpoch => Volatile.Read(ref _brokerEpoch);
 
     public ReplicaManager Replicas { get; }
 
@@ -87,11 +112,19 @@ public sealed partial class BrokerRuntime : IDisposable
     public OffsetsTopic OffsetsTopic { get; }
 
     /// <summary>Registers this broker with the endpoint clients should use, now that the port is known.</summary>
-    public void OnListenersBound(IReadOnlyList<IPEndPoint> bound)
+    public async Task OnListenersBoundAsync(IReadOnlyList<IPEndPoint> bound, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(bound);
         var advertised = Config.AdvertisedListeners[0];
         var port = advertised.Port == 0 ? bound[0].Port : advertised.Port;
-        Controller.RegisterBroker(advertised.Host, port);
+        var registration = new BrokerRegistrationInfo(Config.NodeId, _incarnationId, Config.ClientListeners[0].Name, advertised.Host, port, Rack: null);
+        var reply = await Controller.RegisterBrokerAsync(registration, cancellationToken).ConfigureAwait(false);
+        if (reply.Error != ErrorCode.None)
+        {
+            throw new InvalidOperationException($"Broker {Config.NodeId} could not register with the controller: {reply.Error}.");
+        }
+
+        Volatile.Write(ref _brokerEpoch, reply.BrokerEpoch);
     }
 
     public void Dispose()
@@ -100,6 +133,8 @@ public sealed partial class BrokerRuntime : IDisposable
         _retention.Dispose();
         // Shutdown never crashes on a full or broken disk: each step that fails says why, the rest still run,
         // and the log manager leaves out the clean-shutdown marker where a log could not be closed.
+        // The controller first: it is the only writer of the metadata log, which closes with the other logs.
+        _controller.Dispose();
         Guard(Groups.Dispose);
         Guard(_groupStore.Dispose);
         Logs.Shutdown();

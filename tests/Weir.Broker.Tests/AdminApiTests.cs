@@ -218,5 +218,5 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
 
     private BrokerRuntime Runtime => broker.Host.Services.GetRequiredService<BrokerRuntime>();
 
-    private int PartitionCount(string topic) => Runtime.Controller.Image.TopicsByName[topic].Partitions.Length;
+    private int PartitionCount(string topic) => Runtime.Metadata.Image.TopicsByName[topic].Partitions.Length;
 }

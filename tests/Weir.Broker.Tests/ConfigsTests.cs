@@ -171,7 +171,7 @@ public sealed class ConfigsTests(BrokerFixture broker) : IClassFixture<BrokerFix
         var log = Runtime.Replicas.Get(topic, 0)!.Log.Config;
         Assert.Equal("compact,delete", log.CleanupPolicy);
         Assert.Equal(60000, log.RetentionMs);
-        Assert.Equal("delete,compact", Runtime.Controller.Image.ConfigsOf(Metadata.ConfigResourceKind.Topic, topic)["cleanup.policy"]);
+        Assert.Equal("delete,compact", Runtime.Metadata.Image.ConfigsOf(Metadata.ConfigResourceKind.Topic, topic)["cleanup.policy"]);
 
         Assert.Equal(0, (await Alter(2, topic, false, ("cleanup.policy", 3, "delete"), ("retention.ms", 1, null))).ErrorCode);
         log = Runtime.Replicas.Get(topic, 0)!.Log.Config;

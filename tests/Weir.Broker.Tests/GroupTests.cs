@@ -17,7 +17,7 @@ public sealed class GroupTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
     {
         var topic = NewTopic("kpg");
         var runtime = broker.Host.Services.GetRequiredService<BrokerRuntime>();
-        var created = runtime.Controller.CreateTopic(new TopicCreation(topic, 6, 1, null, new Dictionary<string, string?>()), validateOnly: false);
+        var created = await runtime.Controller.CreateTopicAsync(new TopicCreation(topic, 6, 1, null, new Dictionary<string, string?>()), validateOnly: false);
         Assert.Equal(ErrorCode.None, created.Error);
 
         var result = await Python.RunAsync("kafka_python_group.py", broker.Bootstrap, topic);
@@ -107,7 +107,7 @@ public sealed class GroupTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
             Assert.All(response.Coordinators, c => Assert.Equal(port, c.Port));
         }
 
-        var image = broker.Host.Services.GetRequiredService<BrokerRuntime>().Controller.Image;
+        var image = broker.Host.Services.GetRequiredService<BrokerRuntime>().Metadata.Image;
         var offsets = image.TopicsByName["__consumer_offsets"];
         Assert.Equal(50, offsets.Partitions.Length);
         Assert.Equal("compact", image.ConfigsOf(Metadata.ConfigResourceKind.Topic, "__consumer_offsets")["cleanup.policy"]);
@@ -127,7 +127,7 @@ public sealed class GroupTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
     {
         var topic = NewTopic("oc");
         var runtime = broker.Host.Services.GetRequiredService<BrokerRuntime>();
-        Assert.Equal(ErrorCode.None, runtime.Controller.CreateTopic(new TopicCreation(topic, 1, 1, null, new Dictionary<string, string?>()), validateOnly: false).Error);
+        Assert.Equal(ErrorCode.None, (await runtime.Controller.CreateTopicAsync(new TopicCreation(topic, 1, 1, null, new Dictionary<string, string?>()), validateOnly: false)).Error);
         using var connection = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
         await connection.RequestAsync<FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, new FindCoordinatorRequest { Key = "oc-group" });
 

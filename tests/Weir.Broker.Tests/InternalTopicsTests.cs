@@ -95,6 +95,6 @@ public sealed class InternalTopicsTests(BrokerFixture broker) : IClassFixture<Br
 
         // kcat's metadata request asks for auto-creation.
         await ProcessRunner.RunAsync("kcat", ["-b", broker.Bootstrap, "-X", "broker.address.family=v4", "-L", "-t", "__cluster_metadata"]);
-        Assert.DoesNotContain("__cluster_metadata", Runtime.Controller.Image.TopicsByName.Keys);
+        Assert.DoesNotContain("__cluster_metadata", Runtime.Metadata.Image.TopicsByName.Keys);
     }
 }

@@ -13,8 +13,9 @@ namespace Weir.Broker.Controller;
 public static class ConfigChecks
 {
     /// <summary>Checks that the resource can be altered; null when it can.</summary>
-    public static (ErrorCode Error, string? Message)? CheckResource(MetadataImage image, ConfigResourceKind kind, string name, int nodeId)
+    public static (ErrorCode Error, string? Message)? CheckResource(Func<string, bool> topicExists, ConfigResourceKind kind, string name, int nodeId)
     {
+        ArgumentNullException.ThrowIfNull(topicExists);
         switch (kind)
         {
             case ConfigResourceKind.Topic:
@@ -29,7 +30,7 @@ public static class ConfigChecks
                     return (ErrorCode.InvalidTopicException, invalid);
                 }
 
-                return image.TopicsByName.ContainsKey(name) ? null : (ErrorCode.UnknownTopicOrPartition, $"The topic '{name}' does not exist.");
+                return topicExists(name) ? null : (ErrorCode.UnknownTopicOrPartition, $"The topic '{name}' does not exist.");
             case ConfigResourceKind.Broker:
                 if (name.Length == 0)
                 {

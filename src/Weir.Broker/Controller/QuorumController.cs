@@ -7,547 +7,228 @@ using Weir.Storage;
 namespace Weir.Broker.Controller;
 
 /// <summary>
-/// The single-voter KRaft controller: every cluster change is validated here, written to the
-/// metadata log as records, and only then applied to the image that the broker serves from.
-/// Changes are serialized by one lock; readers take <see cref="Image"/> without locking.
+/// The active controller (Kafka's QuorumController): each request runs as one event on the controller's
+/// own thread, in order — a control manager validates it and decides the records, the records are appended
+/// to the metadata quorum, and the caller's task completes once the quorum reports them committed. The
+/// control managers' state changes only by replaying committed records (<see cref="HandleCommit"/>), the
+/// same path a standby controller would take, so on one voter and under Raft the state is the committed log.
+/// <para>
+/// Difference from Kafka, deliberately simple for now: Kafka's active controller applies its own records at
+/// append (to timeline structures it reverts if they never commit) and keeps deciding; Weir starts no request
+/// while any of its records await a commit, so every decision sees committed state. On one voter the commit
+/// is immediate and nothing waits.
+/// </para>
 /// </summary>
-public sealed class QuorumController
+public sealed class QuorumController : IController, IMetadataCommitListener, IDisposable
 {
-    private const short PartitionRecordVersion = 0;
-    private const int ProducerIdBlockSize = 1000;
+    private readonly IMetadataQuorum _quorum;
+    private readonly ControllerEventQueue _queue;
+    private readonly ClusterControl _cluster;
+    private readonly ConfigurationControl _configs;
+    private readonly ReplicationControl _replication;
+    private readonly ProducerIdControl _producerIds = new();
+    private readonly FeatureControl _features = new();
 
-    private readonly MetadataLog _log;
-    private readonly BrokerConfig _config;
-    private readonly Lock _lock = new();
-    private MetadataImage _image;
-    private long _nextProducerId;
-    private long _producerIdBlockEnd;
+    // Confined to the event thread: completions waiting for their records to commit, in offset order.
+    private readonly Queue<(long Offset, DeferredEvent Event)> _deferred = new();
+    private long _lastAppendedOffset = -1;
+    private long _committedOffset = -1;
+    private volatile Exception? _fault;
 
-    public QuorumController(MetadataLog log, BrokerConfig config, string clusterId)
+    /// <param name="quorum">The metadata quorum; the controller registers with it, so create it before the quorum starts.</param>
+    /// <param name="config">The broker config (defaults for new topics, this node's id).</param>
+    /// <param name="localCapacity">Asked before new replicas are placed on this node; null in socket-free tests.</param>
+    public QuorumController(IMetadataQuorum quorum, BrokerConfig config, IReplicaCapacity? localCapacity)
     {
-        _log = log;
-        _config = config;
-        var image = MetadataImage.Empty(clusterId);
-        log.Replay((record, offset) => image = MetadataDelta.Apply(image, record, offset));
-        _image = image;
-        _nextProducerId = _producerIdBlockEnd = image.NextProducerId;
+        ArgumentNullException.ThrowIfNull(quorum);
+        ArgumentNullException.ThrowIfNull(config);
+        _quorum = quorum;
+        NodeId = config.NodeId;
+        _cluster = new ClusterControl(config.NodeId, localCapacity);
+        _configs = new ConfigurationControl(config.NodeId, name => _replication!.TopicExists(name));
+        _replication = new ReplicationControl(config, _cluster, _configs);
+        _queue = new ControllerEventQueue("weir-controller", () => _lastAppendedOffset <= _committedOffset, e => _fault = e);
+        quorum.Register(this);
     }
 
-    /// <summary>Raised after each applied change with the new image (on the changing thread).</summary>
-    public event Action<MetadataImage>? ImagePublished;
+    public int NodeId { get; }
 
-    public MetadataImage Image => Volatile.Read(ref _image);
+    /// <summary>The last offset whose records the controller's state includes.</summary>
+    public long CommittedOffset => Volatile.Read(ref _committedOffset);
 
-    public int NodeId => _config.NodeId;
+    /// <summary>From the quorum: replayed on the controller's thread before any waiting request.</summary>
+    public void HandleCommit(IReadOnlyList<CommittedRecord> records, long lastOffset) =>
+        _queue.PostCommit(new CommitEvent(this, records, lastOffset));
 
-    /// <summary>
-    /// Creates this node's logs for new partitions before they are committed, so a partition whose files
-    /// cannot be opened (no descriptors, no space) is refused with an error instead of being committed and
-    /// never hosted. Set by the broker to its replica manager; null in socket-free tests.
-    /// </summary>
-    public ILocalLogPreparer? LocalLogs { get; set; }
+    public Task<TopicCreationResult> CreateTopicAsync(TopicCreation creation, bool validateOnly, CancellationToken cancellationToken = default) =>
+        Write(() => _replication.CreateTopic(creation, validateOnly), StorageFailure, cancellationToken);
 
-    /// <summary>Registers (or re-registers, when its endpoint changed) this broker.</summary>
-    public void RegisterBroker(string host, int port)
+    public Task<TopicCreationResult> AutoCreateTopicAsync(string name, int partitions = -1, CancellationToken cancellationToken = default) =>
+        Write(() => _replication.AutoCreateTopic(name, partitions), StorageFailure, cancellationToken);
+
+    public Task<(ErrorCode Error, string? Message)> DeleteTopicAsync(Guid topicId, CancellationToken cancellationToken = default) =>
+        Write(() => _replication.DeleteTopic(topicId), e => (ErrorCode.KafkaStorageError, e.Message), cancellationToken);
+
+    public Task<(ErrorCode Error, string? Message)> CreatePartitionsAsync(string topic, int totalCount, IReadOnlyList<int[]>? assignments, bool validateOnly, CancellationToken cancellationToken = default) =>
+        Write(() => _replication.CreatePartitions(topic, totalCount, assignments, validateOnly), e => (ErrorCode.KafkaStorageError, e.Message), cancellationToken);
+
+    public Task<(ErrorCode Error, string? Message)> ReplaceConfigsAsync(ConfigResourceKind kind, string resource, IReadOnlyList<(string Name, string Value)> configs, bool validateOnly, CancellationToken cancellationToken = default) =>
+        Write(() => _configs.ReplaceConfigs(kind, resource, configs, validateOnly), e => (ErrorCode.KafkaStorageError, e.Message), cancellationToken);
+
+    public Task<(ErrorCode Error, string? Message)> IncrementalAlterConfigsAsync(ConfigResourceKind kind, string resource, IReadOnlyList<ConfigAlteration> alterations, bool validateOnly, CancellationToken cancellationToken = default) =>
+        Write(() => _configs.IncrementalAlterConfigs(kind, resource, alterations, validateOnly), e => (ErrorCode.KafkaStorageError, e.Message), cancellationToken);
+
+    public Task<ProducerIdBlock> AllocateProducerIdsAsync(int brokerId, long brokerEpoch, CancellationToken cancellationToken = default) =>
+        Write(() => _producerIds.GenerateNextProducerIdBlock(brokerId, brokerEpoch), _ => new ProducerIdBlock(ErrorCode.KafkaStorageError, -1, 0), cancellationToken);
+
+    public Task<BrokerRegistrationReply> RegisterBrokerAsync(BrokerRegistrationInfo registration, CancellationToken cancellationToken = default) =>
+        Write(() => _cluster.RegisterBroker(registration, _committedOffset + 1), _ => new BrokerRegistrationReply(ErrorCode.KafkaStorageError, -1), cancellationToken);
+
+    /// <summary>Stops the controller's thread; requests not yet run fail with <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
     {
-        lock (_lock)
+        // After this the event thread has stopped, so its state may be touched here.
+        _queue.Dispose();
+        var stopped = new ObjectDisposedException(nameof(QuorumController), "The controller has shut down.");
+        _fault ??= stopped;
+        while (_deferred.TryDequeue(out var waiting))
         {
-            if (_image.Brokers.TryGetValue(_config.NodeId, out var existing) && existing.Host == host && existing.Port == port && !existing.Fenced)
+            waiting.Event.Fail(stopped);
+        }
+    }
+
+    private static TopicCreationResult StorageFailure(KafkaStorageException e) => new(ErrorCode.KafkaStorageError, e.Message, Guid.Empty, -1, -1);
+
+    private Task<T> Write<T>(Func<ControllerResult<T>> decide, Func<KafkaStorageException, T> onStorageError, CancellationToken cancellationToken)
+    {
+        var e = new WriteEvent<T>(this, decide, onStorageError, cancellationToken);
+        _queue.PostRequest(e);
+        return e.Task;
+    }
+
+    /// <summary>On the event thread: applies committed records, then answers the requests they complete.</summary>
+    private void ReplayCommitted(IReadOnlyList<CommittedRecord> records, long lastOffset)
+    {
+        foreach (var (record, _) in records)
+        {
+            Replay(record);
+        }
+
+        Volatile.Write(ref _committedOffset, lastOffset);
+        while (_deferred.TryPeek(out var waiting) && waiting.Offset <= lastOffset)
+        {
+            _deferred.Dequeue().Event.Complete();
+        }
+    }
+
+    private void Replay(IKafkaMessage record)
+    {
+        switch (record)
+        {
+            case TopicRecord t:
+                _replication.Replay(t);
+                break;
+            case PartitionRecord p:
+                _replication.Replay(p);
+                break;
+            case PartitionChangeRecord c:
+                _replication.Replay(c);
+                break;
+            case RemoveTopicRecord r:
+                _replication.Replay(r);
+                break;
+            case ConfigRecord c:
+                _configs.Replay(c);
+                break;
+            case RegisterBrokerRecord b:
+                _cluster.Replay(b);
+                break;
+            case ProducerIdsRecord p:
+                _producerIds.Replay(p);
+                break;
+            case FeatureLevelRecord f:
+                _features.Replay(f);
+                break;
+        }
+    }
+
+    private sealed class CommitEvent(QuorumController controller, IReadOnlyList<CommittedRecord> records, long lastOffset) : ControllerEvent
+    {
+        public override void Run() => controller.ReplayCommitted(records, lastOffset);
+
+        public override void Fail(Exception error)
+        {
+            // A commit that cannot be replayed leaves the controller behind its log: it takes no more work.
+            controller._fault ??= error;
+        }
+    }
+
+    /// <summary>validate → records → append; the answer waits in <see cref="_deferred"/> until the records commit.</summary>
+    private abstract class DeferredEvent : ControllerEvent
+    {
+        /// <summary>Answers the caller: its records are committed.</summary>
+        public abstract void Complete();
+    }
+
+    private sealed class WriteEvent<T>(QuorumController controller, Func<ControllerResult<T>> decide, Func<KafkaStorageException, T> onStorageError, CancellationToken cancellationToken) : DeferredEvent
+    {
+        private T? _response;
+
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _completion.Task;
+
+        public override void Run()
+        {
+            if (cancellationToken.IsCancellationRequested)
             {
+                _completion.TrySetCanceled(cancellationToken);
                 return;
             }
 
-            var record = new RegisterBrokerRecord
+            if (controller._fault is { } fault)
             {
-                BrokerId = _config.NodeId,
-                IncarnationId = Guid.NewGuid(),
-                BrokerEpoch = _image.Offset + 1,
-                Fenced = false,
-                EndPoints =
-                [
-                    new RegisterBrokerRecord.BrokerEndpoint { Name = _config.ClientListeners[0].Name, Host = host, Port = (ushort)port, SecurityProtocol = 0 },
-                ],
-            };
-            CommitLocked([(record, RegisterBrokerRecord.RecordType, 0)]);
-        }
-    }
-
-    public TopicCreationResult CreateTopic(TopicCreation creation, bool validateOnly)
-    {
-        lock (_lock)
-        {
-            var image = _image;
-            var check = ValidateCreation(image, creation, out var assignments);
-            if (check is not null)
-            {
-                return check;
+                _completion.TrySetException(new InvalidOperationException("The controller stopped after an internal error.", fault));
+                return;
             }
 
-            var replicationFactor = (short)assignments[0].Length;
-            if (validateOnly)
-            {
-                return new TopicCreationResult(ErrorCode.None, null, Guid.Empty, assignments.Count, replicationFactor);
-            }
-
-            var topicId = Guid.NewGuid();
-            var records = new List<(IKafkaMessage, short, short)>
-            {
-                (new TopicRecord { Name = creation.Name, TopicId = topicId }, TopicRecord.RecordType, 0),
-            };
-            foreach (var (name, value) in creation.Configs)
-            {
-                if (value is not null)
-                {
-                    records.Add((new ConfigRecord { ResourceType = (sbyte)ConfigResourceKind.Topic, ResourceName = creation.Name, Name = name, Value = value }, ConfigRecord.RecordType, 0));
-                }
-            }
-
-            var local = new List<int>();
-            for (var p = 0; p < assignments.Count; p++)
-            {
-                records.Add((PartitionRecordFor(topicId, p, assignments[p]), PartitionRecord.RecordType, PartitionRecordVersion));
-                if (Array.IndexOf(assignments[p], _config.NodeId) >= 0)
-                {
-                    local.Add(p);
-                }
-            }
-
-            var storage = CommitWithLocalLogsLocked(creation.Name, local, records);
-            return storage is null
-                ? new TopicCreationResult(ErrorCode.None, null, topicId, assignments.Count, replicationFactor)
-                : new TopicCreationResult(ErrorCode.KafkaStorageError, storage, Guid.Empty, -1, -1);
-        }
-    }
-
-    public (ErrorCode Error, string? Message) DeleteTopic(Guid topicId)
-    {
-        lock (_lock)
-        {
-            if (!_config.DeleteTopicEnable)
-            {
-                return (ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled (delete.topic.enable=false).");
-            }
-
-            if (!_image.TopicsById.TryGetValue(topicId, out var topic))
-            {
-                return (ErrorCode.UnknownTopicId, "This topic id does not exist.");
-            }
-
-            // Deliberately stricter than Kafka's broker (whose own kafka-topics.sh used to refuse this,
-            // in these words): deleting __consumer_offsets loses every group's committed offsets.
-            if (topic.IsInternal)
-            {
-                return (ErrorCode.InvalidTopicException, $"Topic {topic.Name} is a kafka internal topic and is not allowed to be marked for deletion.");
-            }
-
+            ControllerResult<T> result;
             try
             {
-                CommitLocked([(new RemoveTopicRecord { TopicId = topicId }, RemoveTopicRecord.RecordType, 0)]);
+                result = decide();
+            }
+            catch (Exception e)
+            {
+                // A bug in deciding: deciding changes no state, so only this request fails.
+                _completion.TrySetException(e);
+                return;
+            }
+
+            if (result.Records.Count == 0)
+            {
+                _completion.TrySetResult(result.Response);
+                return;
+            }
+
+            long offset;
+            try
+            {
+                offset = controller._quorum.Append(result.Records);
             }
             catch (KafkaStorageException e)
             {
-                return (ErrorCode.KafkaStorageError, e.Message);
+                // Nothing of the batch is in the log: nothing to commit, the caller hears why.
+                _completion.TrySetResult(onStorageError(e));
+                return;
             }
 
-            return (ErrorCode.None, null);
-        }
-    }
-
-    /// <summary>
-    /// Adds partitions up to <paramref name="totalCount"/>, on the given brokers (one replica list per
-    /// new partition, all of the same length) or spread like new topics with the topic's replication
-    /// factor. Fails as KRaft's ReplicationControlManager does; nothing is written when validating only.
-    /// </summary>
-    public (ErrorCode Error, string? Message) CreatePartitions(string topic, int totalCount, IReadOnlyList<int[]>? assignments, bool validateOnly)
-    {
-        lock (_lock)
-        {
-            if (!_image.TopicsByName.TryGetValue(topic, out var existing))
-            {
-                return (ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
-            }
-
-            var current = existing.Partitions.Length;
-            if (totalCount == current)
-            {
-                return (ErrorCode.InvalidPartitions, $"Topic already has {current} partition(s).");
-            }
-
-            if (totalCount < current)
-            {
-                return (ErrorCode.InvalidPartitions, $"The topic {topic} currently has {current} partition(s); {totalCount} would not be an increase.");
-            }
-
-            var add = totalCount - current;
-            if (assignments is not null && assignments.Count != add)
-            {
-                return (ErrorCode.InvalidReplicaAssignment, $"Attempted to add {add} additional partition(s), but only {assignments.Count} assignment(s) were specified.");
-            }
-
-            var rf = existing.Partitions[0].Replicas.Length;
-            if (assignments is null && rf > _image.Brokers.Count)
-            {
-                return (ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {_image.Brokers.Count} broker(s) are registered.");
-            }
-
-            var records = new List<(IKafkaMessage, short, short)>();
-            var local = new List<int>();
-            for (var i = 0; i < add; i++)
-            {
-                var replicas = assignments?[i] ?? DefaultReplicas(current + i, rf);
-                var error = CheckReplicas(replicas);
-                if (error is not null)
-                {
-                    return (ErrorCode.InvalidReplicaAssignment, error);
-                }
-
-                if (assignments is not null && replicas.Length != assignments[0].Length)
-                {
-                    return (ErrorCode.InvalidReplicaAssignment, $"Inconsistent replication factor between partitions, partition 0 has {assignments[0].Length} while partition {i} has replication factor {replicas.Length}.");
-                }
-
-                records.Add((PartitionRecordFor(existing.Id, current + i, replicas), PartitionRecord.RecordType, PartitionRecordVersion));
-                if (Array.IndexOf(replicas, _config.NodeId) >= 0)
-                {
-                    local.Add(current + i);
-                }
-            }
-
-            if (!validateOnly && CommitWithLocalLogsLocked(topic, local, records) is { } storage)
-            {
-                return (ErrorCode.KafkaStorageError, storage);
-            }
-
-            return (ErrorCode.None, null);
-        }
-    }
-
-    /// <summary>Sets (value) or removes (null) configs of one resource, atomically.</summary>
-    public void AlterConfigs(ConfigResourceKind kind, string resource, IReadOnlyList<(string Name, string? Value)> changes)
-    {
-        lock (_lock)
-        {
-            var records = new List<(IKafkaMessage, short, short)>();
-            foreach (var (name, value) in changes)
-            {
-                records.Add((new ConfigRecord { ResourceType = (sbyte)kind, ResourceName = resource, Name = name, Value = value }, ConfigRecord.RecordType, 0));
-            }
-
-            if (records.Count > 0)
-            {
-                CommitLocked(records);
-            }
-        }
-    }
-
-    /// <summary>
-    /// IncrementalAlterConfigs on one resource: SET, DELETE, and APPEND/SUBTRACT on list configs (from the
-    /// config's default when the resource does not set it). All or nothing; nothing is written when
-    /// <paramref name="validateOnly"/>.
-    /// </summary>
-    public (ErrorCode Error, string? Message) IncrementalAlterConfigs(ConfigResourceKind kind, string resource, IReadOnlyList<ConfigAlteration> alterations, bool validateOnly)
-    {
-        lock (_lock)
-        {
-            if (ConfigChecks.CheckResource(_image, kind, resource, _config.NodeId) is { } refused)
-            {
-                return refused;
-            }
-
-            var current = _image.ConfigsOf(kind, resource);
-            var next = new Dictionary<string, string>(current, StringComparer.Ordinal);
-            foreach (var alteration in alterations)
-            {
-                switch (alteration.Operation)
-                {
-                    case ConfigOperation.Set:
-                        next[alteration.Name] = alteration.Value!;
-                        break;
-                    case ConfigOperation.Delete:
-                        next.Remove(alteration.Name);
-                        break;
-                    case ConfigOperation.Append:
-                    case ConfigOperation.Subtract:
-                        if (ConfigChecks.CheckListOperation(kind, alteration, out var defaultValue) is { } notList)
-                        {
-                            return notList;
-                        }
-
-                        var old = next.TryGetValue(alteration.Name, out var set) ? set : defaultValue;
-                        next[alteration.Name] = CombineList(old, alteration.Value!, alteration.Operation == ConfigOperation.Append);
-                        break;
-                    default:
-                        return (ErrorCode.InvalidRequest, $"Unknown operations type {(sbyte)alteration.Operation}");
-                }
-            }
-
-            return CommitConfigsLocked(kind, resource, current, next, validateOnly);
-        }
-    }
-
-    /// <summary>AlterConfigs on one resource: its dynamic configs become exactly <paramref name="configs"/>.</summary>
-    public (ErrorCode Error, string? Message) ReplaceConfigs(ConfigResourceKind kind, string resource, IReadOnlyList<(string Name, string Value)> configs, bool validateOnly)
-    {
-        lock (_lock)
-        {
-            if (ConfigChecks.CheckResource(_image, kind, resource, _config.NodeId) is { } refused)
-            {
-                return refused;
-            }
-
-            var next = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, value) in configs)
-            {
-                next[name] = value;
-            }
-
-            return CommitConfigsLocked(kind, resource, _image.ConfigsOf(kind, resource), next, validateOnly);
-        }
-    }
-
-    /// <summary>Hands out producer ids in blocks recorded in the log, so ids are never reused after a restart.</summary>
-    public long AllocateProducerId()
-    {
-        lock (_lock)
-        {
-            if (_nextProducerId >= _producerIdBlockEnd)
-            {
-                var end = _image.NextProducerId + ProducerIdBlockSize;
-                CommitLocked([(new ProducerIdsRecord { BrokerId = _config.NodeId, BrokerEpoch = 0, NextProducerId = end }, ProducerIdsRecord.RecordType, 0)]);
-                _nextProducerId = end - ProducerIdBlockSize;
-                _producerIdBlockEnd = end;
-            }
-
-            return _nextProducerId++;
-        }
-    }
-
-    private TopicCreationResult? ValidateCreation(MetadataImage image, TopicCreation creation, out List<int[]> assignments)
-    {
-        assignments = [];
-        var nameError = TopicNames.Validate(creation.Name);
-        if (nameError is not null)
-        {
-            return Fail(ErrorCode.InvalidTopicException, nameError);
+            controller._lastAppendedOffset = offset;
+            _response = result.Response;
+            controller._deferred.Enqueue((offset, this));
         }
 
-        // As Kafka's controller: a topic of that name would be handed the metadata log's own partition.
-        if (creation.Name == MetadataLog.Partition.Topic)
-        {
-            return Fail(ErrorCode.InvalidRequest, $"Creation of internal topic {creation.Name} is prohibited.");
-        }
+        public override void Complete() => _completion.TrySetResult(_response!);
 
-        if (image.TopicsByName.ContainsKey(creation.Name))
-        {
-            return Fail(ErrorCode.TopicAlreadyExists, $"Topic '{creation.Name}' already exists.");
-        }
-
-        foreach (var (name, value) in creation.Configs)
-        {
-            if (!TopicConfigs.TryGet(name, out var def, out _))
-            {
-                return Fail(ErrorCode.InvalidConfig, $"Unknown topic config name: {name}");
-            }
-
-            var error = value is null ? null : def.Check(value);
-            if (error is not null)
-            {
-                return Fail(ErrorCode.InvalidConfig, $"Invalid value {value} for configuration {name}: {error}");
-            }
-        }
-
-        if (creation.Assignments is { Count: > 0 })
-        {
-            if (creation.NumPartitions != -1 || creation.ReplicationFactor != -1)
-            {
-                return Fail(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
-            }
-
-            foreach (var replicas in creation.Assignments)
-            {
-                var error = CheckReplicas(replicas);
-                if (error is not null)
-                {
-                    return Fail(ErrorCode.InvalidReplicaAssignment, error);
-                }
-            }
-
-            assignments = [.. creation.Assignments];
-            return null;
-        }
-
-        var partitions = creation.NumPartitions == -1 ? _config.NumPartitions : creation.NumPartitions;
-        if (partitions <= 0)
-        {
-            return Fail(ErrorCode.InvalidPartitions, "Number of partitions must be larger than 0.");
-        }
-
-        var rf = creation.ReplicationFactor == -1 ? _config.DefaultReplicationFactor : creation.ReplicationFactor;
-        if (rf <= 0)
-        {
-            return Fail(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0.");
-        }
-
-        var live = image.Brokers.Count;
-        if (rf > live)
-        {
-            return Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {live} broker(s) are registered.");
-        }
-
-        for (var p = 0; p < partitions; p++)
-        {
-            assignments.Add(DefaultReplicas(p, rf));
-        }
-
-        return null;
-
-        static TopicCreationResult Fail(ErrorCode code, string message) => new(code, message, Guid.Empty, -1, -1);
-    }
-
-    /// <summary>Auto-created topics use the broker defaults, capped at the brokers there are (as a one-node quick start expects).</summary>
-    public TopicCreationResult AutoCreateTopic(string name, int partitions = -1)
-    {
-        var rf = (short)Math.Min(_config.DefaultReplicationFactor, Math.Max(1, Image.Brokers.Count));
-        return CreateTopic(new TopicCreation(name, partitions == -1 ? _config.NumPartitions : partitions, rf, null, new Dictionary<string, string?>()), validateOnly: false);
-    }
-
-    private static string CombineList(string? old, string operand, bool append)
-    {
-        var items = new List<string>((old ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-        foreach (var item in operand.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!append)
-            {
-                items.RemoveAll(i => i == item);
-            }
-            else if (!items.Contains(item))
-            {
-                items.Add(item);
-            }
-        }
-
-        return string.Join(',', items);
-    }
-
-    /// <summary>Validates what changes from <paramref name="current"/> to <paramref name="next"/> and writes it as ConfigRecords.</summary>
-    private (ErrorCode Error, string? Message) CommitConfigsLocked(ConfigResourceKind kind, string resource, IReadOnlyDictionary<string, string> current, Dictionary<string, string> next, bool validateOnly)
-    {
-        var records = new List<(IKafkaMessage, short, short)>();
-        foreach (var name in next.Keys.Order(StringComparer.Ordinal))
-        {
-            var value = next[name];
-            if (current.TryGetValue(name, out var old) && old == value)
-            {
-                continue;
-            }
-
-            if (ConfigChecks.CheckValue(kind, name, value) is { } invalid)
-            {
-                return invalid;
-            }
-
-            records.Add((new ConfigRecord { ResourceType = (sbyte)kind, ResourceName = resource, Name = name, Value = value }, ConfigRecord.RecordType, 0));
-        }
-
-        foreach (var name in current.Keys.Order(StringComparer.Ordinal))
-        {
-            if (!next.ContainsKey(name))
-            {
-                records.Add((new ConfigRecord { ResourceType = (sbyte)kind, ResourceName = resource, Name = name, Value = null }, ConfigRecord.RecordType, 0));
-            }
-        }
-
-        if (!validateOnly && records.Count > 0)
-        {
-            CommitLocked(records);
-        }
-
-        return (ErrorCode.None, null);
-    }
-
-    private string? CheckReplicas(int[] replicas)
-    {
-        if (replicas.Length == 0)
-        {
-            return "A partition needs at least one replica.";
-        }
-
-        for (var i = 0; i < replicas.Length; i++)
-        {
-            if (!_image.Brokers.ContainsKey(replicas[i]))
-            {
-                return $"Broker {replicas[i]} in the replica assignment is not registered.";
-            }
-
-            for (var j = 0; j < i; j++)
-            {
-                if (replicas[j] == replicas[i])
-                {
-                    return $"Duplicate broker {replicas[i]} in the replica assignment.";
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private int[] DefaultReplicas(int partition, int rf)
-    {
-        var brokers = _image.Brokers.Keys.Order().ToArray();
-        var replicas = new int[rf];
-        for (var i = 0; i < rf; i++)
-        {
-            replicas[i] = brokers[(partition + i) % brokers.Length];
-        }
-
-        return replicas;
-    }
-
-    private static PartitionRecord PartitionRecordFor(Guid topicId, int partition, int[] replicas) => new()
-    {
-        TopicId = topicId,
-        PartitionId = partition,
-        Replicas = [.. replicas],
-        Isr = [.. replicas],
-        Leader = replicas[0],
-        LeaderEpoch = 0,
-        PartitionEpoch = 0,
-    };
-
-    /// <summary>
-    /// Creates the local logs of new partitions, then commits; on a storage failure of either, nothing is
-    /// committed, the logs made for it are removed, and the reason comes back (null on success).
-    /// </summary>
-    private string? CommitWithLocalLogsLocked(string topic, List<int> localPartitions, IReadOnlyList<(IKafkaMessage Record, short Type, short Version)> records)
-    {
-        if (LocalLogs is { } logs && localPartitions.Count > 0 && logs.Prepare(topic, localPartitions) is { } refused)
-        {
-            return refused;
-        }
-
-        try
-        {
-            CommitLocked(records);
-            return null;
-        }
-        catch (KafkaStorageException e)
-        {
-            LocalLogs?.Discard(topic, localPartitions);
-            return e.Message;
-        }
-    }
-
-    private void CommitLocked(IReadOnlyList<(IKafkaMessage Record, short Type, short Version)> records)
-    {
-        var last = _log.Append(records, leaderEpoch: 0);
-        var image = _image;
-        var offset = last - records.Count + 1;
-        foreach (var (record, _, _) in records)
-        {
-            image = MetadataDelta.Apply(image, record, offset++);
-        }
-
-        Volatile.Write(ref _image, image);
-        ImagePublished?.Invoke(image);
+        public override void Fail(Exception error) => _completion.TrySetException(error);
     }
 }

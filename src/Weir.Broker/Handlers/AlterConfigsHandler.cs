@@ -17,7 +17,7 @@ public sealed class AlterConfigsHandler(BrokerRuntime runtime) : ApiHandler<Alte
 
     public override short MaxVersion => 2;
 
-    protected override ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
     {
         var counts = new Dictionary<(sbyte, string), int>();
         foreach (var resource in request.Resources)
@@ -30,7 +30,7 @@ public sealed class AlterConfigsHandler(BrokerRuntime runtime) : ApiHandler<Alte
         {
             var (error, message) = counts[(resource.ResourceType, resource.ResourceName)] > 1
                 ? (ErrorCode.InvalidRequest, "Each resource must appear at most once.")
-                : Alter(resource, request.ValidateOnly);
+                : await AlterAsync(resource, request.ValidateOnly, cancellationToken).ConfigureAwait(false);
             response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ErrorCode = (short)error,
@@ -40,10 +40,10 @@ public sealed class AlterConfigsHandler(BrokerRuntime runtime) : ApiHandler<Alte
             });
         }
 
-        return ValueTask.FromResult<AlterConfigsResponse?>(response);
+        return response;
     }
 
-    private (ErrorCode, string?) Alter(AlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
+    private async Task<(ErrorCode, string?)> AlterAsync(AlterConfigsRequest.AlterConfigsResource resource, bool validateOnly, CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var nulls = new List<string>();
@@ -70,6 +70,6 @@ public sealed class AlterConfigsHandler(BrokerRuntime runtime) : ApiHandler<Alte
             return (ErrorCode.InvalidRequest, "Null value not supported for : " + string.Join(", ", nulls));
         }
 
-        return runtime.Controller.ReplaceConfigs((ConfigResourceKind)resource.ResourceType, resource.ResourceName, configs, validateOnly);
+        return await runtime.Controller.ReplaceConfigsAsync((ConfigResourceKind)resource.ResourceType, resource.ResourceName, configs, validateOnly, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -16,7 +16,7 @@ public sealed class CreatePartitionsHandler(BrokerRuntime runtime) : ApiHandler<
 
     public override short MaxVersion => 3;
 
-    protected override ValueTask<CreatePartitionsResponse?> HandleAsync(RequestContext context, CreatePartitionsRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<CreatePartitionsResponse?> HandleAsync(RequestContext context, CreatePartitionsRequest request, CancellationToken cancellationToken)
     {
         var response = new CreatePartitionsResponse();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -55,10 +55,10 @@ public sealed class CreatePartitionsHandler(BrokerRuntime runtime) : ApiHandler<
                 }
             }
 
-            var (error, message) = runtime.Controller.CreatePartitions(topic.Name, topic.Count, assignments, request.ValidateOnly);
+            var (error, message) = await runtime.Controller.CreatePartitionsAsync(topic.Name, topic.Count, assignments, request.ValidateOnly, cancellationToken).ConfigureAwait(false);
             response.Results.Add(new CreatePartitionsResponse.CreatePartitionsTopicResult { Name = topic.Name, ErrorCode = (short)error, ErrorMessage = message });
         }
 
-        return ValueTask.FromResult<CreatePartitionsResponse?>(response);
+        return response;
     }
 }

@@ -18,7 +18,7 @@ public sealed class CreateTopicsHandler(BrokerRuntime runtime) : ApiHandler<Crea
 
     public override short MaxVersion => 7;
 
-    protected override ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request, CancellationToken cancellationToken)
     {
         var response = new CreateTopicsResponse();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -54,7 +54,7 @@ public sealed class CreateTopicsHandler(BrokerRuntime runtime) : ApiHandler<Crea
                 }
             }
 
-            var created = runtime.Controller.CreateTopic(new TopicCreation(topic.Name, topic.NumPartitions, topic.ReplicationFactor, assignments, configs), request.validateOnly);
+            var created = await runtime.Controller.CreateTopicAsync(new TopicCreation(topic.Name, topic.NumPartitions, topic.ReplicationFactor, assignments, configs), request.validateOnly, cancellationToken).ConfigureAwait(false);
             result.ErrorCode = (short)created.Error;
             result.ErrorMessage = created.Message;
             if (created.Error == ErrorCode.None)
@@ -70,6 +70,6 @@ public sealed class CreateTopicsHandler(BrokerRuntime runtime) : ApiHandler<Crea
             }
         }
 
-        return ValueTask.FromResult<CreateTopicsResponse?>(response);
+        return response;
     }
 }

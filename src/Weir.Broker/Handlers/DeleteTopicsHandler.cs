@@ -16,7 +16,7 @@ public sealed class DeleteTopicsHandler(BrokerRuntime runtime) : ApiHandler<Dele
 
     public override short MaxVersion => 6;
 
-    protected override ValueTask<DeleteTopicsResponse?> HandleAsync(RequestContext context, DeleteTopicsRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<DeleteTopicsResponse?> HandleAsync(RequestContext context, DeleteTopicsRequest request, CancellationToken cancellationToken)
     {
         var response = new DeleteTopicsResponse();
         var wanted = new List<(string? Name, Guid Id)>();
@@ -37,7 +37,7 @@ public sealed class DeleteTopicsHandler(BrokerRuntime runtime) : ApiHandler<Dele
 
         foreach (var (name, id) in wanted)
         {
-            var image = runtime.Controller.Image;
+            var image = runtime.Metadata.Image;
             var result = new DeleteTopicsResponse.DeletableTopicResult { Name = name, TopicId = id };
             response.Responses.Add(result);
             Guid topicId;
@@ -57,7 +57,7 @@ public sealed class DeleteTopicsHandler(BrokerRuntime runtime) : ApiHandler<Dele
                 topicId = id;
             }
 
-            var (error, message) = runtime.Controller.DeleteTopic(topicId);
+            var (error, message) = await runtime.Controller.DeleteTopicAsync(topicId, cancellationToken).ConfigureAwait(false);
             result.ErrorCode = (short)error;
             result.ErrorMessage = message;
             if (error == ErrorCode.None && context.ApiVersion >= 6)
@@ -66,6 +66,6 @@ public sealed class DeleteTopicsHandler(BrokerRuntime runtime) : ApiHandler<Dele
             }
         }
 
-        return ValueTask.FromResult<DeleteTopicsResponse?>(response);
+        return response;
     }
 }

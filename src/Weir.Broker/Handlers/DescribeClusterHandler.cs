@@ -24,7 +24,7 @@ public sealed class DescribeClusterHandler(BrokerRuntime runtime) : ApiHandler<D
 
     protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request, CancellationToken cancellationToken)
     {
-        var image = runtime.Controller.Image;
+        var image = runtime.Metadata.Image;
         var response = new DescribeClusterResponse { ClusterId = image.ClusterId };
         var wanted = context.ApiVersion >= 1 ? request.EndpointType : BrokerEndpoint;
         if (wanted != BrokerEndpoint)

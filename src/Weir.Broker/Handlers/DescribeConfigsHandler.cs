@@ -21,7 +21,7 @@ public sealed class DescribeConfigsHandler(BrokerRuntime runtime) : ApiHandler<D
 
     protected override ValueTask<DescribeConfigsResponse?> HandleAsync(RequestContext context, DescribeConfigsRequest request, CancellationToken cancellationToken)
     {
-        var resolver = new ConfigResolver(runtime.Config, runtime.Controller.Image);
+        var resolver = new ConfigResolver(runtime.Config, runtime.Metadata.Image);
         var includeSynonyms = context.ApiVersion >= 1 && request.IncludeSynonyms;
         var includeDocumentation = context.ApiVersion >= 3 && request.IncludeDocumentation;
         var response = new DescribeConfigsResponse();

@@ -67,7 +67,7 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
 
     private ReadResult Read(short version, IReadOnlyList<FetchTarget> targets, int maxBytes)
     {
-        var image = runtime.Controller.Image;
+        var image = runtime.Metadata.Image;
         var result = new ReadResult(new FetchResponse.PartitionData[targets.Count]);
         for (var i = 0; i < targets.Count; i++)
         {

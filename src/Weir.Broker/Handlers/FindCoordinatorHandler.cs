@@ -22,23 +22,23 @@ public sealed class FindCoordinatorHandler(BrokerRuntime runtime, GroupCoordinat
 
     public override short MaxVersion => 6;
 
-    protected override ValueTask<FindCoordinatorResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<FindCoordinatorResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request, CancellationToken cancellationToken)
     {
         var response = new FindCoordinatorResponse();
         if (context.ApiVersion < 4)
         {
-            var (error, node, host, port) = Find(request.KeyType, request.Key);
+            var (error, node, host, port) = await FindAsync(request.KeyType, request.Key, cancellationToken).ConfigureAwait(false);
             response.ErrorCode = (short)error;
             response.ErrorMessage = context.ApiVersion >= 1 ? Message(error) : null;
             response.NodeId = node;
             response.Host = host;
             response.Port = port;
-            return ValueTask.FromResult<FindCoordinatorResponse?>(response);
+            return response;
         }
 
         foreach (var key in request.CoordinatorKeys)
         {
-            var (error, node, host, port) = Find(request.KeyType, key);
+            var (error, node, host, port) = await FindAsync(request.KeyType, key, cancellationToken).ConfigureAwait(false);
             response.Coordinators.Add(new FindCoordinatorResponse.Coordinator
             {
                 Key = key,
@@ -50,10 +50,10 @@ public sealed class FindCoordinatorHandler(BrokerRuntime runtime, GroupCoordinat
             });
         }
 
-        return ValueTask.FromResult<FindCoordinatorResponse?>(response);
+        return response;
     }
 
-    private (ErrorCode Error, int NodeId, string Host, int Port) Find(sbyte keyType, string key)
+    private async ValueTask<(ErrorCode Error, int NodeId, string Host, int Port)> FindAsync(sbyte keyType, string key, CancellationToken cancellationToken)
     {
         switch (keyType)
         {
@@ -65,14 +65,14 @@ public sealed class FindCoordinatorHandler(BrokerRuntime runtime, GroupCoordinat
                 return NoNode(ErrorCode.InvalidRequest);
         }
 
-        var ready = runtime.OffsetsTopic.EnsureReady();
+        var ready = await runtime.OffsetsTopic.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         if (ready != ErrorCode.None)
         {
             return NoNode(ready);
         }
 
         if (!groups.IsLoaded(groups.PartitionFor(key)) ||
-            !runtime.Controller.Image.Brokers.TryGetValue(runtime.Config.NodeId, out var self))
+            !runtime.Metadata.Image.Brokers.TryGetValue(runtime.Config.NodeId, out var self))
         {
             return NoNode(ErrorCode.CoordinatorNotAvailable);
         }

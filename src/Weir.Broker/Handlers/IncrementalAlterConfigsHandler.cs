@@ -18,7 +18,7 @@ public sealed class IncrementalAlterConfigsHandler(BrokerRuntime runtime) : ApiH
 
     public override short MaxVersion => 1;
 
-    protected override ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
     {
         var counts = new Dictionary<(sbyte, string), int>();
         foreach (var resource in request.Resources)
@@ -31,7 +31,7 @@ public sealed class IncrementalAlterConfigsHandler(BrokerRuntime runtime) : ApiH
         {
             var (error, message) = counts[(resource.ResourceType, resource.ResourceName)] > 1
                 ? (ErrorCode.InvalidRequest, "Each resource must appear at most once.")
-                : Alter(resource, request.ValidateOnly);
+                : await AlterAsync(resource, request.ValidateOnly, cancellationToken).ConfigureAwait(false);
             response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ErrorCode = (short)error,
@@ -41,10 +41,10 @@ public sealed class IncrementalAlterConfigsHandler(BrokerRuntime runtime) : ApiH
             });
         }
 
-        return ValueTask.FromResult<IncrementalAlterConfigsResponse?>(response);
+        return response;
     }
 
-    private (ErrorCode, string?) Alter(IncrementalAlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
+    private async Task<(ErrorCode, string?)> AlterAsync(IncrementalAlterConfigsRequest.AlterConfigsResource resource, bool validateOnly, CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var nulls = new List<string>();
@@ -70,6 +70,6 @@ public sealed class IncrementalAlterConfigsHandler(BrokerRuntime runtime) : ApiH
             return (ErrorCode.InvalidRequest, "Null value not supported for : " + string.Join(", ", nulls));
         }
 
-        return runtime.Controller.IncrementalAlterConfigs((ConfigResourceKind)resource.ResourceType, resource.ResourceName, alterations, validateOnly);
+        return await runtime.Controller.IncrementalAlterConfigsAsync((ConfigResourceKind)resource.ResourceType, resource.ResourceName, alterations, validateOnly, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -21,9 +21,9 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
 
     public override short MaxVersion => 12;
 
-    protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request, CancellationToken cancellationToken)
     {
-        var image = runtime.Controller.Image;
+        var image = runtime.Metadata.Image;
         var response = new MetadataResponse
         {
             ClusterId = image.ClusterId,
@@ -44,19 +44,20 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
                 response.Topics.Add(Describe(topic));
             }
 
-            return ValueTask.FromResult<MetadataResponse?>(response);
+            return response;
         }
 
         var autoCreate = runtime.Config.AutoCreateTopicsEnable && (context.ApiVersion < 4 || request.AllowAutoTopicCreation);
         foreach (var wanted in request.Topics!)
         {
-            response.Topics.Add(Lookup(ref image, wanted, autoCreate));
+            response.Topics.Add(Lookup(image, wanted, autoCreate) ?? await AutoCreateAsync(wanted.Name!, cancellationToken).ConfigureAwait(false));
         }
 
-        return ValueTask.FromResult<MetadataResponse?>(response);
+        return response;
     }
 
-    private MetadataResponse.MetadataResponseTopic Lookup(ref MetadataImage image, MetadataRequest.MetadataRequestTopic wanted, bool autoCreate)
+    /// <summary>The topic as <paramref name="image"/> has it, or null when it is to be auto-created.</summary>
+    private MetadataResponse.MetadataResponseTopic? Lookup(MetadataImage image, MetadataRequest.MetadataRequestTopic wanted, bool autoCreate)
     {
         if (wanted.Name is null)
         {
@@ -75,25 +76,26 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
             return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)ErrorCode.InvalidTopicException };
         }
 
-        if (!autoCreate)
-        {
-            return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition };
-        }
+        return autoCreate ? null : new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition };
+    }
 
+    private async Task<MetadataResponse.MetadataResponseTopic> AutoCreateAsync(string name, CancellationToken cancellationToken)
+    {
         // __consumer_offsets gets its own partition count and configs, and is loaded by the coordinator.
-        var created = wanted.Name == OffsetsTopic.Name
-            ? new TopicCreationResult(runtime.OffsetsTopic.EnsureReady(), null, Guid.Empty, 0, 0)
-            : runtime.Controller.AutoCreateTopic(wanted.Name);
-        image = runtime.Controller.Image;
-        if (created.Error == ErrorCode.None || created.Error == ErrorCode.TopicAlreadyExists)
+        var error = name == OffsetsTopic.Name
+            ? await runtime.OffsetsTopic.EnsureReadyAsync(cancellationToken).ConfigureAwait(false)
+            : (await runtime.Controller.AutoCreateTopicAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false)).Error;
+
+        // Committed before the controller answered, and on one node already in this broker's image; on a
+        // cluster this broker may not have it yet, and the client asks again (LEADER_NOT_AVAILABLE, as Kafka).
+        if (error is ErrorCode.None or ErrorCode.TopicAlreadyExists)
         {
-            if (image.TopicsByName.TryGetValue(wanted.Name, out topic))
-            {
-                return Describe(topic);
-            }
+            return runtime.Metadata.Image.TopicsByName.TryGetValue(name, out var topic)
+                ? Describe(topic)
+                : new MetadataResponse.MetadataResponseTopic { Name = name, ErrorCode = (short)ErrorCode.LeaderNotAvailable };
         }
 
-        return new MetadataResponse.MetadataResponseTopic { Name = wanted.Name, ErrorCode = (short)created.Error };
+        return new MetadataResponse.MetadataResponseTopic { Name = name, ErrorCode = (short)error };
     }
 
     private MetadataResponse.MetadataResponseTopic Describe(TopicImage topic)
@@ -116,9 +118,10 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
                 ReplicaNodes = [.. p.Replicas],
                 IsrNodes = [.. p.Isr],
             };
-            if (p.Leader == nodeId && runtime.Replicas.Get(topic.Name, p.PartitionId) is { Log.IsOffline: true })
+            if (p.Leader == nodeId && (runtime.Replicas.Get(topic.Name, p.PartitionId) is { Log.IsOffline: true } || runtime.Replicas.OfflineReason(topic.Name, p.PartitionId) is not null))
             {
-                // As Kafka once the controller has heard of the failed dir: no leader, this replica offline.
+                // As Kafka once the controller has heard of the failed dir: no leader, this replica offline (also when
+                // the log could not be created on applying the committed partition).
                 partition.ErrorCode = (short)ErrorCode.LeaderNotAvailable;
                 partition.LeaderId = -1;
                 partition.OfflineReplicas = [nodeId];

@@ -37,7 +37,7 @@ public sealed class OffsetCommitHandler(BrokerRuntime runtime, GroupCoordinator 
     /// <summary>Removes partitions the cluster does not have from the request; returns their errors, or null when there are none.</summary>
     private List<OffsetCommitResponse.OffsetCommitResponseTopic>? SplitUnknown(OffsetCommitRequest request)
     {
-        var topics = runtime.Controller.Image.TopicsByName;
+        var topics = runtime.Metadata.Image.TopicsByName;
         if (request.Topics.TrueForAll(t => t.Partitions.TrueForAll(p => Exists(topics, t.Name, p.PartitionIndex))))
         {
             return null;

@@ -11,17 +11,20 @@ using Weir.Storage.Log;
 namespace Weir.Broker.Partitions;
 
 /// <summary>
-/// The partitions this broker hosts, kept in step with the metadata image: a partition appears
-/// (its log created or loaded) when the image assigns it here, and its data is removed when its
-/// topic leaves the image.
+/// The partitions this broker hosts, kept in step with the broker's metadata image: a partition appears
+/// (its log created or loaded) when a committed image assigns it here, and its data is removed when its
+/// topic leaves the image. A log that cannot be created then leaves the partition offline on this broker
+/// (the commit stands, as in Kafka); the controller asks <see cref="CheckNewReplicas"/> first so that
+/// running out of descriptors refuses the creation instead.
 /// </summary>
-public sealed partial class ReplicaManager : ILocalLogPreparer
+public sealed partial class ReplicaManager : IReplicaCapacity
 {
     private readonly LogManager _logs;
     private readonly LogConfig _staticDefaults;
     private readonly BrokerConfig _config;
     private readonly int _nodeId;
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
+    private readonly ConcurrentDictionary<TopicPartition, string> _offline = new();
     private readonly Lock _applyLock = new();
     private readonly ILogger _logger;
 
@@ -38,6 +41,14 @@ public sealed partial class ReplicaManager : ILocalLogPreparer
         _partitions.TryGetValue(new TopicPartition(topic, partition), out var p) ? p : null;
 
     public IEnumerable<Partition> All => _partitions.Values;
+
+    /// <summary>
+    /// Why a partition assigned here has no log (its creation failed on applying the committed image), or
+    /// null. Such a partition answers KAFKA_STORAGE_ERROR and is reported with this replica offline; a
+    /// later image retries the creation.
+    /// </summary>
+    public string? OfflineReason(string topic, int partition) =>
+        _offline.TryGetValue(new TopicPartition(topic, partition), out var reason) ? reason : null;
 
     /// <summary>Brings hosted partitions in line with <paramref name="image"/>.</summary>
     public void Apply(MetadataImage image)
@@ -65,13 +76,18 @@ public sealed partial class ReplicaManager : ILocalLogPreparer
                         }
                         catch (KafkaStorageException e)
                         {
-                            // Not hosted until a later image retries; the broker stays up (the controller
-                            // creates logs before committing, so this is a race or a start-up on a broken dir).
-                            LogCannotHost(_logger, tp.ToString(), e.Message);
+                            // Committed all the same: offline here until a later image retries, the broker stays
+                            // up (the controller's capacity check makes this a race or a broken dir).
+                            if (_offline.TryAdd(tp, e.Message))
+                            {
+                                LogCannotHost(_logger, tp.ToString(), e.Message);
+                            }
+
                             continue;
                         }
 
-                        // A log created before the commit (Prepare) still has the broker defaults.
+                        _offline.TryRemove(tp, out _);
+                        // A log loaded at start-up was opened with the broker defaults.
                         log.Config = config;
                         partition = new Partition(tp, topic.Id, log);
                         partition.RebuildProducerState();
@@ -112,63 +128,33 @@ public sealed partial class ReplicaManager : ILocalLogPreparer
                     _logs.DeleteLog(tp);
                 }
             }
+
+            foreach (var tp in _offline.Keys)
+            {
+                if (!image.TopicsByName.TryGetValue(tp.Topic, out var topic) || tp.Partition >= topic.Partitions.Length)
+                {
+                    _offline.TryRemove(tp, out _);
+                }
+            }
         }
     }
 
     /// <inheritdoc/>
-    public string? Prepare(string topic, IReadOnlyList<int> partitions)
+    public string? CheckNewReplicas(string topic, int count)
     {
         // Kept back as for connections: past the reserve even the metadata log's next write (a
         // DeleteTopics that would free descriptors) fails, and the runtime aborts when a thread finds none.
+        // Counted without creating anything: the logs are made when the committed image reaches Apply.
         var soft = FileDescriptors.SoftLimit;
         if (soft != long.MaxValue && FileDescriptors.CountOpen() is var open and >= 0
-            && open + ((long)partitions.Count * FileDescriptors.FilesPerPartition) > soft - FileDescriptors.Reserve)
+            && open + ((long)count * FileDescriptors.FilesPerPartition) > soft - FileDescriptors.Reserve)
         {
             var reason = $"Too many open files: {open} of the limit of {soft} are open and {FileDescriptors.Reserve} are kept for the broker itself (raise ulimit -n)";
-            LogRefused(_logger, topic, partitions.Count, reason);
-            return $"Cannot create {partitions.Count} partition(s) of {topic}: {reason}";
-        }
-
-        var created = new List<TopicPartition>();
-        foreach (var p in partitions)
-        {
-            var tp = new TopicPartition(topic, p);
-            var existed = _logs.GetLog(tp) is not null;
-            try
-            {
-                _logs.GetOrCreateLog(tp);
-            }
-            catch (KafkaStorageException e)
-            {
-                foreach (var made in created)
-                {
-                    _logs.DeleteLog(made);
-                }
-
-                LogRefused(_logger, topic, partitions.Count, e.Message);
-                return $"Cannot create {partitions.Count} partition(s) of {topic}: {e.Message}";
-            }
-
-            if (!existed)
-            {
-                created.Add(tp);
-            }
+            LogRefused(_logger, topic, count, reason);
+            return $"Cannot create {count} partition(s) of {topic}: {reason}";
         }
 
         return null;
-    }
-
-    /// <inheritdoc/>
-    public void Discard(string topic, IReadOnlyList<int> partitions)
-    {
-        foreach (var p in partitions)
-        {
-            var tp = new TopicPartition(topic, p);
-            if (!_partitions.ContainsKey(tp))
-            {
-                _logs.DeleteLog(tp);
-            }
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Refusing to create {Count} partition(s) of {Topic}: {Reason}")]
