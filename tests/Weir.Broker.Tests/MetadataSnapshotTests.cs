@@ -208,9 +208,8 @@ public sealed class MetadataSnapshotTests : IDisposable
         Assert.Null(log.LatestSnapshot);
         Assert.True(log.AppendedBytes is > 0 and < 2_000, $"{log.AppendedBytes} bytes");
 
-        var before = log.AppendedBytes;
         var n = 0;
-        while (log.AppendedBytes - before < 2_000 - before)
+        while (log.AppendedBytes < 2_000)
         {
             CreateTopics(controller, "u" + n++, 1);
         }

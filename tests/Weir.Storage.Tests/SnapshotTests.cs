@@ -141,6 +141,10 @@ public class SnapshotTests
         Assert.False(SnapshotFiles.Delete(dir.Path, new SnapshotId(10, 1)));
         Assert.Equal([new(20, 1), new SnapshotId(30, 1)], SnapshotFiles.List(dir.Path));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.deleted"));
+
+        Assert.Equal([new(20, 1), new SnapshotId(30, 1)], SnapshotFiles.Retain(dir.Path, 5));
+        Assert.Equal([new SnapshotId(30, 1)], SnapshotFiles.Retain(dir.Path, 1));
+        Assert.Equal([new SnapshotId(30, 1)], SnapshotFiles.List(dir.Path));
     }
 
     [Fact]

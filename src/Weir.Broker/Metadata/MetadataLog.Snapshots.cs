@@ -88,16 +88,10 @@ public sealed partial class MetadataLog
     /// <summary>Deletes snapshots beyond the newest <see cref="RetainedSnapshots"/> and the log below the oldest kept.</summary>
     private void CleanSnapshots()
     {
-        var ids = SnapshotFiles.List(_log.Directory);
-        var drop = ids.Count - RetainedSnapshots;
-        for (var i = 0; i < drop; i++)
+        var kept = SnapshotFiles.Retain(_log.Directory, RetainedSnapshots);
+        if (kept.Count > 0)
         {
-            SnapshotFiles.Delete(_log.Directory, ids[i]);
-        }
-
-        if (ids.Count > 0)
-        {
-            _log.DeleteBeforeSnapshot(ids[Math.Max(0, drop)].EndOffset);
+            _log.DeleteBeforeSnapshot(kept[0].EndOffset);
         }
     }
 

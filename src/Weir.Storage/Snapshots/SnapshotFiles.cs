@@ -94,6 +94,20 @@ public static class SnapshotFiles
         return count;
     }
 
+    /// <summary>Deletes all but the newest <paramref name="keep"/> snapshots; returns the ones kept, oldest first.</summary>
+    public static List<SnapshotId> Retain(string directory, int keep)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keep);
+        var ids = List(directory);
+        var drop = Math.Max(0, ids.Count - keep);
+        for (var i = 0; i < drop; i++)
+        {
+            Delete(directory, ids[i]);
+        }
+
+        return ids[drop..];
+    }
+
     /// <summary>
     /// Deletes one snapshot: renamed to <c>.checkpoint.deleted</c> first so a crash midway leaves a file the
     /// next start removes, never a half-deleted snapshot that looks whole. False if it did not exist.
