@@ -4,8 +4,9 @@ namespace Weir.Raft.Tests.Simulation;
 
 /// <summary>
 /// One seeded run: a fault phase (drops, delays, partitions, crashes, resignations, client appends)
-/// with the invariants checked after every event, then everything heals and the quorum must elect a
-/// leader and commit a new append within a bound of simulated time.
+/// with the invariants checked after every event, then everything heals (every third seed with a minority of voters
+/// dead for good) and the quorum must elect a leader and commit a new append, learned by every
+/// live node, within a bound of simulated time.
 /// </summary>
 internal sealed class RaftScenario
 {
@@ -69,7 +70,15 @@ internal sealed class RaftScenario
                 target = leader?.Append([Encoding.UTF8.GetBytes($"after-heal-{_seed}")]).LastOffset ?? -1;
                 return false;
             }
-            return leader.HighWatermark > target;
+            // Committed on the leader, and learned by every live node, observers included.
+            foreach (var node in _cluster.Nodes.Values)
+            {
+                if (node.Raft is { } raft && raft.HighWatermark <= target)
+                {
+                    return false;
+                }
+            }
+            return true;
         });
     }
 
