@@ -148,7 +148,7 @@ internal sealed class RaftScenario
         var nodes = _cluster.Nodes.Values.ToArray();
         for (var at = 200 + random.Next(800); at < FaultPhaseMs - 500; at += 100 + random.Next(1200))
         {
-            var kind = random.Next(6);
+            var kind = random.Next(7);
             var victim = nodes[random.Next(nodes.Length)];
             var duration = 200 + random.Next(2500);
             switch (kind)
@@ -183,8 +183,13 @@ internal sealed class RaftScenario
                     _cluster.Schedule(at, () => _cluster.MaxDelayMs = delay);
                     _cluster.Schedule(at + duration, () => _cluster.MaxDelayMs = 10);
                     break;
-                default:
+                case 5:
                     _cluster.Schedule(at, () => CurrentLeader()?.Resign());
+                    break;
+                default:
+                    // A quick bounce while an election may be under way: what the persisted vote is for.
+                    _cluster.Schedule(at, () => _cluster.Crash(victim));
+                    _cluster.Schedule(at + 5 + random.Next(60), () => _cluster.Restart(victim));
                     break;
             }
         }
