@@ -4,8 +4,9 @@ namespace Weir.Raft.Tests.Simulation;
 
 /// <summary>
 /// One seeded run: a fault phase (drops, delays, partitions, crashes, resignations, client appends)
-/// with the invariants checked after every event, then everything heals and the quorum must elect a
-/// leader and commit a new append within a bound of simulated time.
+/// with the invariants checked after every event, then everything heals (every third seed with a minority of voters
+/// dead for good) and the quorum must elect a leader and commit a new append, learned by every
+/// live node, within a bound of simulated time.
 /// </summary>
 internal sealed class RaftScenario
 {
@@ -69,7 +70,15 @@ internal sealed class RaftScenario
                 target = leader?.Append([Encoding.UTF8.GetBytes($"after-heal-{_seed}")]).LastOffset ?? -1;
                 return false;
             }
-            return leader.HighWatermark > target;
+            // Committed on the leader, and learned by every live node, observers included.
+            foreach (var node in _cluster.Nodes.Values)
+            {
+                if (node.Raft is { } raft && raft.HighWatermark <= target)
+                {
+                    return false;
+                }
+            }
+            return true;
         });
     }
 
@@ -139,7 +148,7 @@ internal sealed class RaftScenario
         var nodes = _cluster.Nodes.Values.ToArray();
         for (var at = 200 + random.Next(800); at < FaultPhaseMs - 500; at += 100 + random.Next(1200))
         {
-            var kind = random.Next(6);
+            var kind = random.Next(7);
             var victim = nodes[random.Next(nodes.Length)];
             var duration = 200 + random.Next(2500);
             switch (kind)
@@ -174,8 +183,13 @@ internal sealed class RaftScenario
                     _cluster.Schedule(at, () => _cluster.MaxDelayMs = delay);
                     _cluster.Schedule(at + duration, () => _cluster.MaxDelayMs = 10);
                     break;
-                default:
+                case 5:
                     _cluster.Schedule(at, () => CurrentLeader()?.Resign());
+                    break;
+                default:
+                    // A quick bounce while an election may be under way: what the persisted vote is for.
+                    _cluster.Schedule(at, () => _cluster.Crash(victim));
+                    _cluster.Schedule(at + 5 + random.Next(60), () => _cluster.Restart(victim));
                     break;
             }
         }
