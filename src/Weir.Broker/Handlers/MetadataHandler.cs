@@ -116,7 +116,7 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
                 ReplicaNodes = [.. p.Replicas],
                 IsrNodes = [.. p.Isr],
             };
-            if (p.Leader == nodeId && runtime.Replicas.Get(topic.Name, p.PartitionId) is { Log.IsOffline: true })
+            if (p.Leader == nodeId && runtime.Replicas.Get(topic.Name, p.PartitionId) is { IsOffline: true })
             {
                 // As Kafka once the controller has heard of the failed dir: no leader, this replica offline.
                 partition.ErrorCode = (short)ErrorCode.LeaderNotAvailable;
