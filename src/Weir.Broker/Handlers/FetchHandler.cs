@@ -99,7 +99,7 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
             var budget = Math.Max(0, Math.Min(wanted.PartitionMaxBytes, maxBytes - result.Bytes));
             var minOneBatch = result.Bytes == 0;
             var fetchParams = replicaId >= 0
-                ? FetchParams.ForFollower(replicaId, wanted.FetchOffset, budget, minOneBatch, wanted.CurrentLeaderEpoch, nowMs, -1)
+                ? FetchParams.ForFollower(replicaId, wanted.FetchOffset, budget, minOneBatch, wanted.CurrentLeaderEpoch, nowMs, wanted.LogStartOffset, wanted.LastFetchedEpoch)
                 : FetchParams.ForConsumer(wanted.FetchOffset, budget, minOneBatch, wanted.CurrentLeaderEpoch, isolationLevel);
             var read = partition.Read(fetchParams);
             data.HighWatermark = read.HighWatermark;
@@ -110,6 +110,14 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
                 data.ErrorCode = (short)read.Error;
                 result.HasError = true;
                 result.NoteLeader(data, partition, null);
+                continue;
+            }
+
+            if (read.HasDivergingEpoch)
+            {
+                // The follower must truncate first: answered at once, as an error would be.
+                data.DivergingEpoch = new FetchResponse.EpochEndOffset { Epoch = read.DivergingEpoch, EndOffset = read.DivergingEndOffset };
+                result.HasError = true;
                 continue;
             }
 

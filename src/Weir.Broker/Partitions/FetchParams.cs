@@ -17,7 +17,8 @@ public enum FetchIsolation
 /// One partition of a fetch, as <see cref="Partition.Read"/> takes it (Kafka's FetchParams with the
 /// partition's FetchPartitionData): who fetches (<paramref name="ReplicaId"/> ≥ 0 for a follower, -1 for
 /// a consumer), from where, how much, and the fetcher's view of the leader epoch (-1 to skip the check).
-/// <paramref name="FetchTimeMs"/> and <paramref name="ReplicaLogStartOffset"/> feed a follower's fetch state.
+/// <paramref name="FetchTimeMs"/> and <paramref name="ReplicaLogStartOffset"/> feed a follower's fetch state;
+/// <paramref name="LastFetchedEpoch"/> (a follower's last batch's epoch, -1 none) lets the leader tell it where its log diverges.
 /// </summary>
 public readonly record struct FetchParams(
     int ReplicaId,
@@ -27,7 +28,8 @@ public readonly record struct FetchParams(
     int CurrentLeaderEpoch,
     FetchIsolation Isolation,
     long FetchTimeMs = -1,
-    long ReplicaLogStartOffset = -1)
+    long ReplicaLogStartOffset = -1,
+    int LastFetchedEpoch = -1)
 {
     public const int ConsumerReplicaId = -1;
 
@@ -38,6 +40,6 @@ public readonly record struct FetchParams(
         new(ConsumerReplicaId, fetchOffset, maxBytes, minOneBatch, currentLeaderEpoch, isolationLevel == 1 ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark);
 
     /// <summary>A follower's fetch: it reads to the log end, and its fetch offset is its log end offset.</summary>
-    public static FetchParams ForFollower(int replicaId, long fetchOffset, int maxBytes, bool minOneBatch, int currentLeaderEpoch, long fetchTimeMs, long replicaLogStartOffset) =>
-        new(replicaId, fetchOffset, maxBytes, minOneBatch, currentLeaderEpoch, FetchIsolation.LogEnd, fetchTimeMs, replicaLogStartOffset);
+    public static FetchParams ForFollower(int replicaId, long fetchOffset, int maxBytes, bool minOneBatch, int currentLeaderEpoch, long fetchTimeMs, long replicaLogStartOffset, int lastFetchedEpoch = -1) =>
+        new(replicaId, fetchOffset, maxBytes, minOneBatch, currentLeaderEpoch, FetchIsolation.LogEnd, fetchTimeMs, replicaLogStartOffset, lastFetchedEpoch);
 }

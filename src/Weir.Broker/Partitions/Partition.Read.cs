@@ -46,6 +46,11 @@ public sealed partial class Partition
 
         // Taken before reading, so an append racing the read still wakes a long-poll on these values.
         var logEndOffset = Log.LogEndOffset;
+        if (fetch.IsFromFollower && fetch.LastFetchedEpoch >= 0 && CheckDivergence(fetch, logEndOffset) is { } diverged)
+        {
+            return diverged;
+        }
+
         var maxOffset = fetch.Isolation switch
         {
             FetchIsolation.LogEnd => long.MaxValue,
@@ -75,6 +80,28 @@ public sealed partial class Partition
 
         // Without transactions the last stable offset is the high watermark the read saw.
         return new PartitionReadResult((ErrorCode)(short)slice.Error, slice, slice.HighWatermark, slice.HighWatermark, slice.LogStartOffset, logEndOffset);
+    }
+
+    /// <summary>
+    /// Kafka's diverging-epoch check (KIP-595's fetch-based truncation, as followers use from Fetch v12):
+    /// the end offset here of the follower's last fetched epoch. Ending before the fetch offset, or
+    /// known here only by an older epoch, means the follower holds records this leader does not: it
+    /// is told the epoch and end offset to truncate to instead of records, and its fetch state is not
+    /// updated. An epoch this log cannot place, or a fetch below the log start, is OFFSET_OUT_OF_RANGE.
+    /// </summary>
+    private PartitionReadResult? CheckDivergence(in FetchParams fetch, long logEndOffset)
+    {
+        var found = Log.EndOffsetForEpoch(fetch.LastFetchedEpoch);
+        var logStart = Log.LogStartOffset;
+        var hw = Log.HighWatermark;
+        if (found.StartOffset == LeaderEpochCache.UndefinedEpochOffset || found.Epoch == LeaderEpochCache.UndefinedEpoch || fetch.FetchOffset < logStart)
+        {
+            return new PartitionReadResult(ErrorCode.OffsetOutOfRange, default, hw, hw, logStart, logEndOffset);
+        }
+
+        return found.Epoch < fetch.LastFetchedEpoch || found.StartOffset < fetch.FetchOffset
+            ? new PartitionReadResult(ErrorCode.None, default, hw, hw, logStart, logEndOffset, found.Epoch, found.StartOffset)
+            : null;
     }
 
     /// <summary>Completes when the log end offset or high watermark differs from the values a read saw (Fetch long-poll).</summary>

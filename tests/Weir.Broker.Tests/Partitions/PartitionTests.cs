@@ -144,6 +144,30 @@ public sealed class PartitionTests
     }
 
     [Fact]
+    public void A_follower_whose_last_fetched_epoch_diverges_is_told_where_to_truncate_instead_of_records()
+    {
+        using var f = new PartitionFixture();
+        f.Partition.MakeLeader(0, 0, [1, 2], [1, 2]);
+        f.Append(3); // epoch 0: offsets 0..2
+        f.Partition.MakeLeader(2, 1, [1, 2], [1, 2]);
+        f.Append(2); // epoch 2: offsets 3..4
+
+        // The follower wrote offsets from 3 on in epoch 1, which this leader never had: back to 3.
+        var diverged = f.Partition.Read(FetchParams.ForFollower(Follower, 4, 1 << 20, true, 2, 1, 0, lastFetchedEpoch: 1));
+        Assert.Equal(ErrorCode.None, diverged.Error);
+        Assert.True(diverged.HasDivergingEpoch);
+        Assert.Equal((0, 3L), (diverged.DivergingEpoch, diverged.DivergingEndOffset));
+        Assert.True(diverged.Slice.IsEmpty);
+        Assert.Equal(-1, Assert.Single(f.Partition.Followers).LogEndOffset); // not taken as its log end
+
+        // In step: records, and the fetch state moves.
+        var inStep = f.Partition.Read(FetchParams.ForFollower(Follower, 3, 1 << 20, true, 2, 2, 0, lastFetchedEpoch: 0));
+        Assert.False(inStep.HasDivergingEpoch);
+        Assert.Equal(3, new RecordBatchHeader(inStep.Slice.ToArray()).BaseOffset);
+        Assert.Equal(3, f.Partition.HighWatermark);
+    }
+
+    [Fact]
     public void Offsets_by_timestamp_stop_at_the_last_fetchable_offset_and_a_lagging_new_leader_says_not_available()
     {
         using var f = new PartitionFixture();
