@@ -6,7 +6,8 @@ namespace Weir.Broker.Tests;
 
 /// <summary>
 /// A partition this broker hosts but does not lead: Produce and Fetch answer NOT_LEADER_OR_FOLLOWER
-/// with KIP-951's current leader (Produce v10+, Fetch v16+), and older versions without it.
+/// with KIP-951's current leader (Produce v10+, Fetch v16+), and older versions without it. And
+/// acks=-1 on a leader whose ISR has a follower: answered when the follower's fetch commits the batch.
 /// </summary>
 public sealed class NotLeaderTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
 {
@@ -60,10 +61,81 @@ public sealed class NotLeaderTests(BrokerFixture broker) : IClassFixture<BrokerF
         Assert.Equal(-1, oldData.CurrentLeader.LeaderId);
     }
 
-    private static ProduceRequest Produce(string topic) => new()
+    [Fact]
+    public async Task An_acks_all_produce_is_answered_when_a_follower_fetch_commits_it_or_at_its_timeout()
+    {
+        await using var client = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        await using var follower = await RawConnection.ConnectAsync(broker.Host.BoundEndPoints[0]);
+        const string topic = "acks-all";
+        var created = await client.RequestAsync<CreateTopicsResponse>(ApiKey.CreateTopics, 7, new CreateTopicsRequest
+        {
+            timeoutMs = 5000,
+            Topics =
+            [
+                new CreateTopicsRequest.CreatableTopic
+                {
+                    Name = topic,
+                    NumPartitions = 1,
+                    ReplicationFactor = 1,
+                    Configs = [new CreateTopicsRequest.CreatableTopicConfig { Name = "min.insync.replicas", Value = "2" }],
+                },
+            ],
+        });
+        Assert.Equal(0, Assert.Single(created.Topics).ErrorCode);
+        var topicId = Assert.Single(created.Topics).TopicId;
+        var partition = broker.Host.Services.GetRequiredService<BrokerRuntime>().Replicas.Get(topic, 0)!;
+        var self = broker.Host.Config.NodeId;
+
+        // Alone in the ISR, below min.insync.replicas: refused before anything is written.
+        var refused = await client.RequestAsync<ProduceResponse>(ApiKey.Produce, 11, Produce(topic));
+        Assert.Equal((short)ErrorCode.NotEnoughReplicas, Assert.Single(Assert.Single(refused.Responses).PartitionResponses).ErrorCode);
+        Assert.Equal(0, partition.LogEndOffset);
+
+        // As if broker 7 had joined the ISR.
+        partition.MakeLeader(partition.LeaderEpoch + 1, partition.PartitionEpoch + 1, [self, OtherBroker], [self, OtherBroker]);
+        var pending = client.RequestAsync<ProduceResponse>(ApiKey.Produce, 11, Produce(topic, timeoutMs: 60_000));
+        await WaitUntilAsync(() => partition.LogEndOffset == 2);
+        Assert.Equal(0, partition.HighWatermark);
+        Assert.False(pending.IsCompleted);
+
+        // Broker 7 fetches from offset 2: it has both records, so they are committed and the produce answered.
+        var fetch = Fetch(topicId, currentLeaderEpoch: partition.LeaderEpoch, fetchOffset: 2);
+        fetch.ReplicaState = new FetchRequest.ReplicaStateData { ReplicaId = OtherBroker, ReplicaEpoch = -1 };
+        var fetched = await follower.RequestAsync<FetchResponse>(ApiKey.Fetch, 17, fetch);
+        Assert.Equal(0, Assert.Single(Assert.Single(fetched.Responses).Partitions).ErrorCode);
+        var produced = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+        var answer = Assert.Single(Assert.Single(produced.Responses).PartitionResponses);
+        Assert.Equal((0, 0L), (answer.ErrorCode, answer.BaseOffset));
+        Assert.Equal(2, partition.HighWatermark);
+
+        // Nobody fetches the next batch: the request timeout answers it, the records stay in the log.
+        var timedOut = await client.RequestAsync<ProduceResponse>(ApiKey.Produce, 11, Produce(topic, timeoutMs: 300)).WaitAsync(TimeSpan.FromSeconds(30));
+        var late = Assert.Single(Assert.Single(timedOut.Responses).PartitionResponses);
+        Assert.Equal(((short)ErrorCode.RequestTimedOut, 2L), (late.ErrorCode, late.BaseOffset));
+        Assert.Equal(4, partition.LogEndOffset);
+        Assert.Equal(2, partition.HighWatermark);
+
+        // acks=1 does not wait for the ISR.
+        var leaderOnly = Produce(topic);
+        leaderOnly.Acks = 1;
+        var acked = await client.RequestAsync<ProduceResponse>(ApiKey.Produce, 11, leaderOnly);
+        Assert.Equal(0, Assert.Single(Assert.Single(acked.Responses).PartitionResponses).ErrorCode);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
+            await Task.Delay(10);
+        }
+    }
+
+    private static ProduceRequest Produce(string topic, int timeoutMs = 5000) => new()
     {
         Acks = -1,
-        TimeoutMs = 5000,
+        TimeoutMs = timeoutMs,
         TopicData =
         [
             new ProduceRequest.TopicProduceData
@@ -74,7 +146,7 @@ public sealed class NotLeaderTests(BrokerFixture broker) : IClassFixture<BrokerF
         ],
     };
 
-    private static FetchRequest Fetch(Guid topicId, int currentLeaderEpoch) => new()
+    private static FetchRequest Fetch(Guid topicId, int currentLeaderEpoch, long fetchOffset = 0) => new()
     {
         MaxWaitMs = 0,
         MinBytes = 1,
@@ -85,7 +157,7 @@ public sealed class NotLeaderTests(BrokerFixture broker) : IClassFixture<BrokerF
             new FetchRequest.FetchTopic
             {
                 TopicId = topicId,
-                Partitions = [new FetchRequest.FetchPartition { Partition = 0, FetchOffset = 0, PartitionMaxBytes = 1 << 20, LogStartOffset = -1, CurrentLeaderEpoch = currentLeaderEpoch }],
+                Partitions = [new FetchRequest.FetchPartition { Partition = 0, FetchOffset = fetchOffset, PartitionMaxBytes = 1 << 20, LogStartOffset = -1, CurrentLeaderEpoch = currentLeaderEpoch }],
             },
         ],
     };
