@@ -71,6 +71,9 @@ public sealed partial class ReplicaManager : ILocalLogPreparer
                             continue;
                         }
 
+                        // A topic re-created under the same name: produces still waiting on the old one fail now.
+                        partition?.Stop();
+
                         // A log created before the commit (Prepare) still has the broker defaults.
                         log.Config = config;
                         partition = new Partition(tp, topic.Id, log, _nodeId);
