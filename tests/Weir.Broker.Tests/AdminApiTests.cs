@@ -167,7 +167,7 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
 
             // A leader change this single node never makes by itself: the client's epoch 1 is now stale.
             var partition = Runtime.Replicas.Get(topic, 0)!;
-            partition.LeaderEpoch = 2;
+            partition.MakeLeader(2, partition.PartitionEpoch, partition.Replicas, partition.Isr);
             try
             {
                 var fenced = await AskAsync(0, 0, currentEpoch: 1);
@@ -177,7 +177,7 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
             }
             finally
             {
-                partition.LeaderEpoch = 0;
+                partition.MakeLeader(0, partition.PartitionEpoch, partition.Replicas, partition.Isr);
             }
         }
     }

@@ -15,12 +15,13 @@ public sealed class NoEffectConfigTests(BrokerFixture broker) : IClassFixture<Br
             IncludeDocumentation = true,
             Resources =
             [
-                new() { ResourceType = 4, ResourceName = "1", ConfigurationKeys = ["min.insync.replicas", "num.io.threads", "log.cleaner.threads", "message.max.bytes"] },
+                new() { ResourceType = 4, ResourceName = "1", ConfigurationKeys = ["min.insync.replicas", "replica.lag.time.max.ms", "num.io.threads", "log.cleaner.threads", "message.max.bytes"] },
             ],
         };
         var response = await client.RequestAsync<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, request);
         var docs = response.Results[0].Configs.ToDictionary(c => c.Name, c => c.Documentation ?? "");
-        Assert.Contains("No effect yet in Weir: a single node has no followers", docs["min.insync.replicas"], StringComparison.Ordinal);
+        Assert.Contains("No effect yet in Weir: a single node has no followers", docs["replica.lag.time.max.ms"], StringComparison.Ordinal);
+        Assert.DoesNotContain("No effect yet", docs["min.insync.replicas"], StringComparison.Ordinal);
         Assert.Contains("No effect yet in Weir: requests run on the .NET thread pool", docs["num.io.threads"], StringComparison.Ordinal);
         Assert.Contains("No effect yet in Weir: compaction is not implemented", docs["log.cleaner.threads"], StringComparison.Ordinal);
         Assert.DoesNotContain("No effect yet", docs["message.max.bytes"], StringComparison.Ordinal);

@@ -36,11 +36,11 @@ public sealed class StartupConfigTests : IDisposable
     public async Task Settings_without_effect_warn_once_each_and_defaults_warn_nothing()
     {
         var inert = await StartAndStopAsync(
-            "min.insync.replicas=2\nreplica.lag.time.max.ms=10000\nunclean.leader.election.enable=true\n" +
+            "replica.lag.time.max.ms=10000\nunclean.leader.election.enable=true\n" +
             "log.cleaner.threads=2\nnum.io.threads=16\ntransaction.max.timeout.ms=60000\n" +
             // Set, but to the default: nothing to warn about.
             "num.network.threads=3\n");
-        string[] expected = ["min.insync.replicas", "replica.lag.time.max.ms", "unclean.leader.election.enable", "log.cleaner.threads", "num.io.threads", "transaction.max.timeout.ms"];
+        string[] expected = ["replica.lag.time.max.ms", "unclean.leader.election.enable", "log.cleaner.threads", "num.io.threads", "transaction.max.timeout.ms"];
         var warnings = inert.Where(l => l.Contains("has no effect yet in Weir: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(expected.Length, warnings.Count);
         foreach (var name in expected)

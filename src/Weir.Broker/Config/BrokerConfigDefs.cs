@@ -87,7 +87,7 @@ public static class BrokerConfigDefs
         new("log.cleaner.backoff.ms", ConfigType.Long, "15000", "Cleaner sleep when idle.", NoEffectYet: "compaction is not implemented"),
         new("log.cleaner.dedupe.buffer.size", ConfigType.Long, "134217728", "Cleaner dedupe buffer.", NoEffectYet: "compaction is not implemented"),
         new("compression.type", ConfigType.String, "producer", "Broker-side compression.", ConfigDef.OneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"), NoEffectYet: "batches are stored in the codec the producer sent"),
-        new("min.insync.replicas", ConfigType.Int, "1", "Replicas needed for acks=all.", ConfigDef.AtLeast(1), NoEffectYet: "a single node has no followers: acks=all is answered once the leader has appended"),
+        new("min.insync.replicas", ConfigType.Int, "1", "Default for topics: in-sync replicas an acks=all produce needs (NOT_ENOUGH_REPLICAS below).", ConfigDef.AtLeast(1)),
         new("unclean.leader.election.enable", ConfigType.Boolean, "false", "Allow unclean leader election.", NoEffectYet: "a single node has no other replica to elect"),
         new("replica.lag.time.max.ms", ConfigType.Long, "30000", "Follower lag before leaving the ISR.", ConfigDef.AtLeast(0), NoEffectYet: "a single node has no followers to drop from the ISR"),
         new("offsets.topic.num.partitions", ConfigType.Int, "50", "Partitions of __consumer_offsets.", ConfigDef.AtLeast(1)),

@@ -25,7 +25,7 @@ public static class TopicConfigs
         (new("message.timestamp.type", ConfigType.String, "CreateTime", "Whether timestamps are the producer's or the broker's append time.", ConfigDef.OneOf("CreateTime", "LogAppendTime")), ["log.message.timestamp.type"]),
         (new("min.cleanable.dirty.ratio", ConfigType.Double, "0.5", "Dirty ratio that makes a log eligible for compaction.", NoEffectYet: "compaction is not implemented"), ["log.cleaner.min.cleanable.ratio"]),
         (new("min.compaction.lag.ms", ConfigType.Long, "0", "Shortest a record stays uncompacted.", ConfigDef.AtLeast(0), NoEffectYet: "compaction is not implemented"), ["log.cleaner.min.compaction.lag.ms"]),
-        (new("min.insync.replicas", ConfigType.Int, "1", "In-sync replicas needed for acks=all.", ConfigDef.AtLeast(1), NoEffectYet: "a single node has no followers: acks=all is answered once the leader has appended"), ["min.insync.replicas"]),
+        (new("min.insync.replicas", ConfigType.Int, "1", "In-sync replicas an acks=all produce needs: fewer is NOT_ENOUGH_REPLICAS (before the append) or NOT_ENOUGH_REPLICAS_AFTER_APPEND.", ConfigDef.AtLeast(1)), ["min.insync.replicas"]),
         (new("preallocate", ConfigType.Boolean, "false", "Preallocate segment files.", NoEffectYet: "segment files grow as they are written"), ["log.preallocate"]),
         (new("retention.bytes", ConfigType.Long, "-1", "Largest size a partition may grow to before old segments go; -1 is unlimited."), ["log.retention.bytes"]),
         (new("retention.ms", ConfigType.Long, "604800000", "How long segments are kept; -1 is forever.", ConfigDef.AtLeast(-1)), ["log.retention.ms", "log.retention.minutes", "log.retention.hours"]),

@@ -24,6 +24,10 @@ internal sealed class CachedPartition(FetchPartitionKey key, Guid topicId, strin
 
     public int CurrentLeaderEpoch { get; private set; } = -1;
 
+    public int LastFetchedEpoch { get; private set; } = -1;
+
+    public long FetcherLogStartOffset { get; private set; } = -1;
+
     /// <summary>-1 until the fetcher has been answered, and after an error, so the partition is (re)sent.</summary>
     public long HighWatermark { get; set; } = -1;
 
@@ -42,9 +46,11 @@ internal sealed class CachedPartition(FetchPartitionKey key, Guid topicId, strin
         FetchOffset = wanted.FetchOffset;
         MaxBytes = wanted.PartitionMaxBytes;
         CurrentLeaderEpoch = wanted.CurrentLeaderEpoch;
+        LastFetchedEpoch = wanted.LastFetchedEpoch;
+        FetcherLogStartOffset = wanted.LogStartOffset;
     }
 
-    public FetchTarget ToTarget() => new(Key, TopicId, Topic, Partition, FetchOffset, MaxBytes, CurrentLeaderEpoch);
+    public FetchTarget ToTarget() => new(Key, TopicId, Topic, Partition, FetchOffset, MaxBytes, CurrentLeaderEpoch, LastFetchedEpoch, FetcherLogStartOffset);
 
     /// <summary>Records what a full response told the fetcher.</summary>
     public void Remember(FetchResponse.PartitionData data)

@@ -212,7 +212,7 @@ public sealed class FetchSessionCache(int maxSlots)
             foreach (var wanted in topic.Partitions)
             {
                 var key = FetchPartitionKey.Of(topicId, name, wanted.Partition, usesTopicIds);
-                targets.Add(new FetchTarget(key, topicId, name, wanted.Partition, wanted.FetchOffset, wanted.PartitionMaxBytes, wanted.CurrentLeaderEpoch));
+                targets.Add(new FetchTarget(key, topicId, name, wanted.Partition, wanted.FetchOffset, wanted.PartitionMaxBytes, wanted.CurrentLeaderEpoch, wanted.LastFetchedEpoch, wanted.LogStartOffset));
             }
         }
 

@@ -45,35 +45,30 @@ public sealed class OffsetsTopicStore(ReplicaManager replicas, int nodeId, TimeP
             _builder.Build(_buffer);
             // The buffer is ours: the log patches offsets and the leader epoch into it in place.
             var batch = MemoryMarshal.AsMemory(_buffer.WrittenMemory).Span;
-            var log = target.Log;
-            if (batch.Length > log.Config.MaxMessageBytes)
+            if (batch.Length > target.Log.Config.MaxMessageBytes)
             {
                 throw new GroupStoreException(ErrorCode.MessageTooLarge);
             }
 
-            lock (target.AppendLock)
+            AppendOutcome result;
+            try
             {
-                Storage.Log.AppendResult result;
-                try
-                {
-                    result = log.Append(batch, target.LeaderEpoch);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The log was closed under us: shutdown, or the topic was deleted.
-                    throw new GroupStoreException(ErrorCode.NotLeaderOrFollower);
-                }
-                catch (IOException)
-                {
-                    throw new GroupStoreException(ErrorCode.KafkaStorageError);
-                }
+                // Through the partition: its leader epoch and high watermark, as for a client's append.
+                result = target.AppendRecordsAsLeader(batch);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The log was closed under us: shutdown, or the topic was deleted.
+                throw new GroupStoreException(ErrorCode.NotLeaderOrFollower);
+            }
+            catch (IOException)
+            {
+                throw new GroupStoreException(ErrorCode.KafkaStorageError);
+            }
 
-                if (result.Error != Storage.Log.LogError.None)
-                {
-                    throw new GroupStoreException((ErrorCode)(short)result.Error);
-                }
-
-                log.UpdateHighWatermark(log.LogEndOffset);
+            if (result.Error != ErrorCode.None)
+            {
+                throw new GroupStoreException(result.Error);
             }
         }
 

@@ -8,8 +8,9 @@ namespace Weir.Broker.Handlers;
 
 /// <summary>
 /// DeleteRecords v0–2: moves each partition's log start offset up to the given offset (-1 = the
-/// high watermark) and answers with the new low watermark. A single node is the whole ISR, so the
-/// low watermark is final at once and the request's timeout never applies. Internal topics refuse
+/// high watermark) and answers with the new low watermark, through <see cref="Partition.DeleteRecordsOnLeader"/>
+/// (NOT_LEADER_OR_FOLLOWER on a follower). Followers' log start offsets are not waited for, so the
+/// request's timeout never applies. Internal topics refuse
 /// (INVALID_TOPIC_EXCEPTION), as in Kafka.
 /// </summary>
 public sealed class DeleteRecordsHandler(BrokerRuntime runtime) : ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse>
@@ -34,7 +35,7 @@ public sealed class DeleteRecordsHandler(BrokerRuntime runtime) : ApiHandler<Del
                     ? (ErrorCode.UnknownTopicOrPartition, -1L)
                     : InternalTopics.IsInternal(topic.Name)
                         ? (ErrorCode.InvalidTopicException, -1L) // Kafka: "Cannot delete records of internal topic"
-                        : PartitionRecords.DeleteBefore(partition, wanted.Offset);
+                        : partition.DeleteRecordsOnLeader(wanted.Offset);
                 topicResult.Partitions.Add(new DeleteRecordsResponse.DeleteRecordsPartitionResult
                 {
                     PartitionIndex = wanted.PartitionIndex,

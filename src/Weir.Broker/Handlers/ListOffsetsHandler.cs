@@ -1,4 +1,5 @@
 using Weir.Broker.Dispatch;
+using Weir.Broker.Partitions;
 using Weir.Protocol;
 using Weir.Protocol.Messages;
 
@@ -8,15 +9,14 @@ namespace Weir.Broker.Handlers;
 /// ListOffsets v0–10. v0 is Kafka's legacy form: up to MaxNumOffsets segment-boundary offsets at or
 /// before the timestamp, newest first, in OldStyleOffsets (a consumer's list capped at the high
 /// watermark, as Kafka 3.x did). v1+: latest (-1, the high watermark), earliest (-2, the log start offset), max
-/// timestamp (-3, v7+), and the first offset at or after a timestamp. The leader epoch of the
-/// answer is reported from v4.
+/// timestamp (-3, v7+), and the first offset at or after a timestamp, from
+/// <see cref="Partition.FetchOffsetForTimestamp"/> (a replica id other than -1 reads to the log end, as
+/// in Kafka). The leader epoch of the answer is reported from v4.
 /// </summary>
 public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
 {
-    private const long Latest = -1;
-    private const long Earliest = -2;
-    private const long MaxTimestamp = -3;
     private const int ConsumerReplicaId = -1;
+    private const int DebuggingReplicaId = -2;
 
     public override ApiKey Key => ApiKey.ListOffsets;
 
@@ -27,6 +27,9 @@ public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListO
     protected override ValueTask<ListOffsetsResponse?> HandleAsync(RequestContext context, ListOffsetsRequest request, CancellationToken cancellationToken)
     {
         var response = new ListOffsetsResponse();
+        // A consumer reads to the high watermark (or the last stable offset, read_committed); a replica to the log end.
+        FetchIsolation? isolation = request.ReplicaId != ConsumerReplicaId ? null
+            : request.IsolationLevel == 1 ? FetchIsolation.TxnCommitted : FetchIsolation.HighWatermark;
         foreach (var topic in request.Topics)
         {
             var topicResponse = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = topic.Name };
@@ -42,73 +45,30 @@ public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListO
                     continue;
                 }
 
-                if (wanted.CurrentLeaderEpoch >= 0 && wanted.CurrentLeaderEpoch != partition.LeaderEpoch)
-                {
-                    answer.ErrorCode = (short)(wanted.CurrentLeaderEpoch < partition.LeaderEpoch ? ErrorCode.FencedLeaderEpoch : ErrorCode.UnknownLeaderEpoch);
-                    continue;
-                }
-
-                var log = partition.Log;
                 if (context.ApiVersion == 0)
                 {
-                    answer.Timestamp = -1;
-                    answer.OldStyleOffsets = LegacyOffsets(log, wanted, request.ReplicaId);
+                    var (legacyError, offsets) = partition.LegacyOffsetsBefore(wanted.Timestamp, wanted.MaxNumOffsets, request.ReplicaId == ConsumerReplicaId, request.ReplicaId != DebuggingReplicaId);
+                    answer.ErrorCode = (short)legacyError;
+                    answer.OldStyleOffsets = offsets;
                     continue;
                 }
 
-                if (context.ApiVersion >= 4)
+                var found = partition.FetchOffsetForTimestamp(wanted.Timestamp, wanted.CurrentLeaderEpoch, isolation, request.ReplicaId != DebuggingReplicaId);
+                answer.ErrorCode = (short)found.Error;
+                if (found.Error != ErrorCode.None)
                 {
-                    answer.LeaderEpoch = partition.LeaderEpoch;
+                    continue;
                 }
 
-                switch (wanted.Timestamp)
+                answer.Timestamp = found.Timestamp;
+                answer.Offset = found.Offset;
+                if (context.ApiVersion >= 4)
                 {
-                    case Latest:
-                        answer.Offset = log.HighWatermark;
-                        break;
-                    case Earliest:
-                        answer.Offset = log.LogStartOffset;
-                        break;
-                    case MaxTimestamp:
-                        var max = log.LatestTimestampAndOffset();
-                        answer.Timestamp = max.Timestamp;
-                        answer.Offset = max.Offset;
-                        break;
-                    default:
-                        var found = log.FindOffsetByTimestamp(wanted.Timestamp);
-                        if (found is { } f && f.Offset < log.HighWatermark)
-                        {
-                            answer.Timestamp = f.Timestamp;
-                            answer.Offset = f.Offset;
-                        }
-
-                        break;
+                    answer.LeaderEpoch = found.LeaderEpoch;
                 }
             }
         }
 
         return ValueTask.FromResult<ListOffsetsResponse?>(response);
-    }
-
-    private static List<long> LegacyOffsets(Weir.Storage.Log.PartitionLog log, ListOffsetsRequest.ListOffsetsPartition wanted, int replicaId)
-    {
-        var offsets = log.LegacyOffsetsBefore(wanted.Timestamp, wanted.MaxNumOffsets);
-        var result = new List<long>(offsets.Length + 1);
-        var hw = log.HighWatermark;
-        if (replicaId == ConsumerReplicaId && offsets.Length > 0 && offsets[0] > hw)
-        {
-            // A consumer never learns of offsets past the high watermark: it gets the high watermark instead.
-            result.Add(hw);
-        }
-
-        foreach (var offset in offsets)
-        {
-            if (replicaId != ConsumerReplicaId || offset <= hw)
-            {
-                result.Add(offset);
-            }
-        }
-
-        return result;
     }
 }

@@ -118,7 +118,7 @@ public sealed class MetadataHandler(BrokerRuntime runtime) : ApiHandler<Metadata
                 ReplicaNodes = [.. p.Replicas],
                 IsrNodes = [.. p.Isr],
             };
-            if (p.Leader == nodeId && (runtime.Replicas.Get(topic.Name, p.PartitionId) is { Log.IsOffline: true } || runtime.Replicas.OfflineReason(topic.Name, p.PartitionId) is not null))
+            if (p.Leader == nodeId && (runtime.Replicas.Get(topic.Name, p.PartitionId) is { IsOffline: true } || runtime.Replicas.OfflineReason(topic.Name, p.PartitionId) is not null))
             {
                 // As Kafka once the controller has heard of the failed dir: no leader, this replica offline (also when
                 // the log could not be created on applying the committed partition).

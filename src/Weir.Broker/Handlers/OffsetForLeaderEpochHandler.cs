@@ -8,7 +8,7 @@ namespace Weir.Broker.Handlers;
 /// <summary>
 /// OffsetForLeaderEpoch v0–4: for each partition, the end offset of the requested leader epoch from
 /// the leader epoch cache (consumers validating their position after a leader change, ReplicaId
-/// -1/-2 from v3). The current leader epoch (v2+) is checked first; the answered epoch is sent from v1.
+/// -1/-2 from v3) through <see cref="Partition.LastOffsetForLeaderEpoch"/>. The current leader epoch (v2+) is checked first; the answered epoch is sent from v1.
 /// </summary>
 public sealed class OffsetForLeaderEpochHandler(BrokerRuntime runtime) : ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>
 {
@@ -37,7 +37,8 @@ public sealed class OffsetForLeaderEpochHandler(BrokerRuntime runtime) : ApiHand
                 }
 
                 var currentLeaderEpoch = context.ApiVersion >= 2 ? wanted.CurrentLeaderEpoch : -1;
-                var (error, epoch, endOffset) = PartitionRecords.EndOffsetForEpoch(partition, currentLeaderEpoch, wanted.LeaderEpoch);
+                // Only the leader answers, whoever asks (Kafka's fetchOnlyFromLeader = true).
+                var (error, epoch, endOffset) = partition.LastOffsetForLeaderEpoch(currentLeaderEpoch, wanted.LeaderEpoch, fetchOnlyFromLeader: true);
                 answer.ErrorCode = (short)error;
                 answer.EndOffset = endOffset;
                 if (context.ApiVersion >= 1)

@@ -87,9 +87,13 @@ public sealed partial class ReplicaManager : IReplicaCapacity
                         }
 
                         _offline.TryRemove(tp, out _);
+
+                        // A topic re-created under the same name: produces still waiting on the old one fail now.
+                        partition?.Stop();
+
                         // A log loaded at start-up was opened with the broker defaults.
                         log.Config = config;
-                        partition = new Partition(tp, topic.Id, log);
+                        partition = new Partition(tp, topic.Id, log, _nodeId);
                         partition.RebuildProducerState();
                         _partitions[tp] = partition;
                     }
@@ -98,25 +102,7 @@ public sealed partial class ReplicaManager : IReplicaCapacity
                         partition.Log.Config = config;
                     }
 
-                    partition.Leader = registration.Leader;
-                    partition.LeaderEpoch = registration.LeaderEpoch;
-                    if (registration.Leader == _nodeId)
-                    {
-                        // As Kafka's makeLeader: the epoch starts at the log end even before anything is
-                        // appended in it, so OffsetForLeaderEpoch knows it (a no-op when already recorded).
-                        partition.Log.LeaderEpochCache.Assign(registration.LeaderEpoch, partition.Log.LogEndOffset);
-                    }
-
-                    partition.Replicas = registration.Replicas;
-                    partition.Isr = registration.Isr;
-
-                    // A leader alone in its ISR has every record it holds committed: after a crash
-                    // the checkpointed high watermark lags, and recovery already cut the log at the
-                    // last whole batch.
-                    if (registration.Leader == _nodeId && registration.Isr is [var only] && only == _nodeId)
-                    {
-                        partition.Log.UpdateHighWatermark(partition.Log.LogEndOffset);
-                    }
+                    ApplyLeadership(partition, registration);
                 }
             }
 
@@ -125,6 +111,7 @@ public sealed partial class ReplicaManager : IReplicaCapacity
                 if (!image.TopicsByName.TryGetValue(tp.Topic, out var topic) || topic.Id != partition.TopicId || tp.Partition >= topic.Partitions.Length)
                 {
                     _partitions.TryRemove(tp, out _);
+                    partition.Stop();
                     _logs.DeleteLog(tp);
                 }
             }
@@ -136,6 +123,23 @@ public sealed partial class ReplicaManager : IReplicaCapacity
                     _offline.TryRemove(tp, out _);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The registration's leadership as this broker's part in it: leader (Kafka's makeLeader, which also
+    /// recomputes the high watermark: a leader alone in its ISR has every record it holds committed,
+    /// even when the checkpointed high watermark lagged after a crash) or follower.
+    /// </summary>
+    private void ApplyLeadership(Partition partition, PartitionRegistration registration)
+    {
+        if (registration.Leader == _nodeId)
+        {
+            partition.MakeLeader(registration.LeaderEpoch, registration.PartitionEpoch, registration.Replicas, registration.Isr);
+        }
+        else
+        {
+            partition.MakeFollower(registration.Leader, registration.LeaderEpoch, registration.PartitionEpoch, registration.Replicas, registration.Isr);
         }
     }
 
