@@ -23,11 +23,13 @@ public sealed class MetadataSnapshotTests : IDisposable
     private readonly BrokerConfig _config = BrokerConfig.FromProperties(new Dictionary<string, string> { ["log.dirs"] = "unused" });
     private readonly ListLogger _logger = new();
     private PartitionLog? _partitionLog;
+    private ControllerOverLog? _controller;
 
     private string LogDir => Path.Combine(_dir, MetadataLog.Partition.ToString());
 
     public void Dispose()
     {
+        _controller?.Dispose();
         _partitionLog?.Dispose();
         try
         {
@@ -270,7 +272,7 @@ public sealed class MetadataSnapshotTests : IDisposable
         Assert.True(controller.Image.TopicsByName.ContainsKey("u-0"));
     }
 
-    private static void Populate(QuorumController controller, int topics)
+    private static void Populate(ControllerOverLog controller, int topics)
     {
         CreateTopics(controller, "topic", topics);
         var configured = controller.CreateTopic(
@@ -284,7 +286,7 @@ public sealed class MetadataSnapshotTests : IDisposable
         Assert.True(controller.Image.NextProducerId > 0);
     }
 
-    private static void CreateTopics(QuorumController controller, string prefix, int count)
+    private static void CreateTopics(ControllerOverLog controller, string prefix, int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -312,7 +314,7 @@ public sealed class MetadataSnapshotTests : IDisposable
         return list;
     }
 
-    private (MetadataLog Log, QuorumController Controller) Open(int segmentBytes = 1 << 20, long logStartOffset = 0)
+    private (MetadataLog Log, ControllerOverLog Controller) Open(int segmentBytes = 1 << 20, long logStartOffset = 0)
     {
         _partitionLog = PartitionLog.Open(LogDir, MetadataLog.Partition, LogConfig.Default with { Internal = true, SegmentBytes = segmentBytes, FileDeleteDelayMs = 0 }, new PartitionLogOptions
         {
@@ -322,16 +324,77 @@ public sealed class MetadataSnapshotTests : IDisposable
             LogStartOffset = logStartOffset,
         });
         var log = new MetadataLog(_partitionLog, _time, _logger);
-        var controller = new QuorumController(log, _config, "snapshot-test-cluster");
-        controller.RegisterBroker("127.0.0.1", 9092);
-        return (log, controller);
+        _controller?.Dispose();
+        _controller = new ControllerOverLog(log, _config, "snapshot-test-cluster");
+        _controller.RegisterBroker("127.0.0.1", 9092);
+        return (log, _controller);
     }
 
-    private (MetadataLog Log, QuorumController Controller) Reopen(int segmentBytes = 1 << 20, long logStartOffset = 0)
+    private (MetadataLog Log, ControllerOverLog Controller) Reopen(int segmentBytes = 1 << 20, long logStartOffset = 0)
     {
         _partitionLog?.Dispose();
         _partitionLog = null;
         return Open(segmentBytes, logStartOffset);
+    }
+
+    /// <summary>
+    /// The broker's metadata path over one log, driven synchronously for these tests: a one-voter quorum,
+    /// the broker's loader (whose image and ImagePublished hook the snapshotter uses) and the controller.
+    /// </summary>
+    private sealed class ControllerOverLog : IDisposable
+    {
+        private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+        private readonly MetadataLoader _loader;
+        private readonly QuorumController _controller;
+        private long _brokerEpoch = -1;
+
+        public ControllerOverLog(MetadataLog log, BrokerConfig config, string clusterId)
+        {
+            var quorum = new LocalMetadataQuorum(log);
+            _loader = new MetadataLoader(clusterId);
+            quorum.Register(_loader);
+            _controller = new QuorumController(quorum, config, localCapacity: null);
+            quorum.Start();
+        }
+
+        public event Action<MetadataImage>? ImagePublished
+        {
+            add => _loader.ImagePublished += value;
+            remove => _loader.ImagePublished -= value;
+        }
+
+        public MetadataImage Image => _loader.Image;
+
+        public void RegisterBroker(string host, int port)
+        {
+            var reply = Wait(_controller.RegisterBrokerAsync(new BrokerRegistrationInfo(1, Guid.NewGuid(), "PLAINTEXT", host, port, null)));
+            Assert.Equal(ErrorCode.None, reply.Error);
+            _brokerEpoch = reply.BrokerEpoch;
+        }
+
+        public TopicCreationResult CreateTopic(TopicCreation creation, bool validateOnly) => Wait(_controller.CreateTopicAsync(creation, validateOnly));
+
+        public (ErrorCode Error, string? Message) CreatePartitions(string topic, int totalCount, IReadOnlyList<int[]>? assignments, bool validateOnly) =>
+            Wait(_controller.CreatePartitionsAsync(topic, totalCount, assignments, validateOnly));
+
+        public void AlterConfigs(ConfigResourceKind kind, string resource, IReadOnlyList<(string Name, string? Value)> changes)
+        {
+            var alterations = new List<ConfigAlteration>();
+            foreach (var (name, value) in changes)
+            {
+                alterations.Add(new ConfigAlteration(name, value is null ? ConfigOperation.Delete : ConfigOperation.Set, value));
+            }
+
+            Assert.Equal(ErrorCode.None, Wait(_controller.IncrementalAlterConfigsAsync(kind, resource, alterations, validateOnly: false)).Error);
+        }
+
+        public (ErrorCode Error, string? Message) DeleteTopic(Guid topicId) => Wait(_controller.DeleteTopicAsync(topicId));
+
+        public void AllocateProducerId() => Wait(_controller.AllocateProducerIdsAsync(1, _brokerEpoch));
+
+        public void Dispose() => _controller.Dispose();
+
+        private static T Wait<T>(Task<T> task) => task.WaitAsync(Deadline).GetAwaiter().GetResult();
     }
 
     private sealed class ListLogger : ILogger

@@ -31,10 +31,14 @@ public sealed class DumpSnapshotTests : IDisposable
         using (var partitionLog = PartitionLog.Open(logDir, MetadataLog.Partition, LogConfig.Default with { Internal = true }, new PartitionLogOptions { Validator = BatchValidator.Instance, HadCleanShutdown = true }))
         {
             var log = new MetadataLog(partitionLog, TimeProvider.System);
-            var controller = new QuorumController(log, BrokerConfig.FromProperties(new Dictionary<string, string> { ["log.dirs"] = _dir }), "dump-cluster");
-            controller.RegisterBroker("127.0.0.1", 9092);
-            controller.CreateTopic(new TopicCreation("dumped", 3, 1, null, new Dictionary<string, string?>()), validateOnly: false);
-            id = log.WriteSnapshot(controller.Image)!.Value;
+            var quorum = new LocalMetadataQuorum(log);
+            var loader = new MetadataLoader("dump-cluster");
+            quorum.Register(loader);
+            using var controller = new QuorumController(quorum, BrokerConfig.FromProperties(new Dictionary<string, string> { ["log.dirs"] = _dir }), localCapacity: null);
+            quorum.Start();
+            await controller.RegisterBrokerAsync(new BrokerRegistrationInfo(1, Guid.NewGuid(), "PLAINTEXT", "127.0.0.1", 9092, null));
+            await controller.CreateTopicAsync(new TopicCreation("dumped", 3, 1, null, new Dictionary<string, string?>()), validateOnly: false);
+            id = log.WriteSnapshot(loader.Image)!.Value;
         }
 
         var file = SnapshotFiles.PathOf(logDir, id);

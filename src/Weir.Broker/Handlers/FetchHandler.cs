@@ -152,7 +152,7 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
         }
 
         var response = fetch.Complete(read.Results);
-        var image = runtime.Controller.Image;
+        var image = runtime.Metadata.Image;
         foreach (var (data, _, _) in read.LeaderHints)
         {
             if (CurrentLeaders.Endpoint(image, data.CurrentLeader.LeaderId) is { } broker && !HasEndpoint(response, broker.NodeId))

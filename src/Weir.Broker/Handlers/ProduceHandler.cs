@@ -33,7 +33,7 @@ public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRe
         var response = new ProduceResponse();
         var acksValid = request.Acks is -1 or 0 or 1;
         var internalTopicsAllowed = context.ClientId == InternalTopics.AdminClientId;
-        var image = runtime.Controller.Image;
+        var image = runtime.Metadata.Image;
         var nodeId = runtime.Config.NodeId;
         DelayedProduce? delayed = null;
         List<ProduceResponse.PartitionProduceResponse>? waiting = null;
@@ -106,7 +106,7 @@ public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRe
             await delayed.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var image = runtime.Controller.Image;
+        var image = runtime.Metadata.Image;
         for (var i = 0; i < waiting.Count; i++)
         {
             var error = delayed.ErrorOf(i);
