@@ -89,6 +89,11 @@ public sealed partial class Partition
     /// <returns>True when this broker was not the leader before.</returns>
     public bool MakeLeader(int leaderEpoch, int partitionEpoch, int[] replicas, int[] isr)
     {
+        if (IsUnchanged(true, LocalBrokerId, leaderEpoch, partitionEpoch, replicas, isr))
+        {
+            return false;
+        }
+
         bool wasLeader;
         lock (AppendLock)
         {
@@ -123,6 +128,11 @@ public sealed partial class Partition
     /// <returns>True when this broker was the leader before, or the leader or its epoch changed.</returns>
     public bool MakeFollower(int leader, int leaderEpoch, int partitionEpoch, int[] replicas, int[] isr)
     {
+        if (IsUnchanged(false, leader, leaderEpoch, partitionEpoch, replicas, isr))
+        {
+            return false;
+        }
+
         bool changed;
         lock (AppendLock)
         {
@@ -175,6 +185,17 @@ public sealed partial class Partition
         {
             Producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence, header.BaseSequence + header.LastOffsetDelta, header.BaseOffset, header.MaxTimestamp);
         }
+    }
+
+    /// <summary>
+    /// Every image applies every hosted partition again: an unchanged registration (the image keeps its
+    /// arrays) takes no lock and allocates nothing.
+    /// </summary>
+    private bool IsUnchanged(bool isLeader, int leader, int leaderEpoch, int partitionEpoch, int[] replicas, int[] isr)
+    {
+        var state = _state;
+        return state.IsLeader == isLeader && state.Leader == leader && state.LeaderEpoch == leaderEpoch
+            && state.PartitionEpoch == partitionEpoch && ReferenceEquals(state.Replicas, replicas) && ReferenceEquals(state.Isr, isr);
     }
 
     /// <summary>Kept for the followers of a leader, in replica order; those seen before keep their state.</summary>

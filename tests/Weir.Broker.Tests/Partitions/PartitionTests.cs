@@ -78,6 +78,23 @@ public sealed class PartitionTests
     }
 
     [Fact]
+    public void Applying_the_same_registration_again_changes_nothing()
+    {
+        using var f = new PartitionFixture();
+        int[] replicas = [1, 2];
+        int[] isr = [1, 2];
+        Assert.True(f.Partition.MakeLeader(3, 4, replicas, isr));
+        f.Append(2);
+        f.Partition.UpdateFollowerFetchState(Follower, 1, 0, 1);
+        var follower = Assert.Single(f.Partition.Followers);
+
+        Assert.False(f.Partition.MakeLeader(3, 4, replicas, isr));
+        Assert.Same(follower, Assert.Single(f.Partition.Followers));
+        Assert.Equal(1, follower.LogEndOffset);
+        Assert.Equal(1, f.Partition.HighWatermark);
+    }
+
+    [Fact]
     public void One_leader_epoch_check_fences_older_epochs_and_does_not_know_newer_ones()
     {
         using var f = new PartitionFixture();
