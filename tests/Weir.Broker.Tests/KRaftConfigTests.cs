@@ -158,10 +158,13 @@ public sealed class KRaftConfigTests : IDisposable
              set.UncleanLeaderElectionEnable, set.OffsetsTopicReplicationFactor, set.DefaultReplicationFactor, set.BrokerRack));
 
         // Accepted, and each says it has no effect yet rather than being silently ignored.
-        foreach (var name in new[] { "controller.quorum.election.timeout.ms", "controller.quorum.fetch.timeout.ms", "controller.quorum.election.backoff.max.ms", "controller.quorum.auto.join.enable", "broker.session.timeout.ms", "broker.heartbeat.interval.ms", "replica.lag.time.max.ms", "min.insync.replicas", "unclean.leader.election.enable", "broker.rack" })
+        foreach (var name in new[] { "controller.quorum.election.timeout.ms", "controller.quorum.fetch.timeout.ms", "controller.quorum.election.backoff.max.ms", "controller.quorum.auto.join.enable", "broker.session.timeout.ms", "broker.heartbeat.interval.ms", "replica.lag.time.max.ms", "unclean.leader.election.enable", "broker.rack" })
         {
             Assert.Single(set.Warnings, w => w.StartsWith($"{name} has no effect yet in Weir: ", StringComparison.Ordinal));
         }
+
+        // min.insync.replicas is in force (acks=all waits for it), so it does not warn.
+        Assert.DoesNotContain(set.Warnings, w => w.StartsWith("min.insync.replicas ", StringComparison.Ordinal));
     }
 
     [Fact]

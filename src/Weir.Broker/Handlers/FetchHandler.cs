@@ -88,7 +88,7 @@ public sealed class FetchHandler(BrokerRuntime runtime) : ApiHandler<FetchReques
             {
                 var elsewhere = CurrentLeaders.LedElsewhere(image, name, wanted.Partition, nodeId);
                 data.ErrorCode = (short)(elsewhere is not null ? ErrorCode.NotLeaderOrFollower
-                    : version >= 13 && name is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);
+                    : name is null ? (version >= 13 ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition) : runtime.Replicas.NotHostedError(name, wanted.Partition));
                 data.HighWatermark = data.LastStableOffset = -1;
                 data.LogStartOffset = -1;
                 result.HasError = true;

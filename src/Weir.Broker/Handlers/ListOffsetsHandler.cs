@@ -41,7 +41,7 @@ public sealed class ListOffsetsHandler(BrokerRuntime runtime) : ApiHandler<ListO
                 var partition = runtime.Replicas.Get(topic.Name, wanted.PartitionIndex);
                 if (partition is null)
                 {
-                    answer.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    answer.ErrorCode = (short)runtime.Replicas.NotHostedError(topic.Name, wanted.PartitionIndex);
                     continue;
                 }
 

@@ -48,7 +48,7 @@ public sealed class ProduceHandler(BrokerRuntime runtime) : ApiHandler<ProduceRe
                 var outcome = !acksValid
                     ? AppendOutcome.Failed(ErrorCode.InvalidRequiredAcks)
                     : partition is null
-                        ? AppendOutcome.Failed(elsewhere is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower)
+                        ? AppendOutcome.Failed(elsewhere is null ? runtime.Replicas.NotHostedError(topic.Name, data.Index) : ErrorCode.NotLeaderOrFollower)
                         : InternalTopics.IsInternal(topic.Name) && !internalTopicsAllowed
                             ? AppendOutcome.Failed(ErrorCode.InvalidTopicException, $"Cannot append to internal topic {topic.Name}")
                             : partition.AppendAsLeader(data.Records, request.Acks, runtime.Time);

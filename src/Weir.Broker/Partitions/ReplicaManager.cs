@@ -5,6 +5,7 @@ using Weir.Broker.Config;
 using Weir.Broker.Controller;
 using Weir.Broker.Metadata;
 using Weir.Broker.Network;
+using Weir.Protocol;
 using Weir.Storage;
 using Weir.Storage.Log;
 
@@ -49,6 +50,14 @@ public sealed partial class ReplicaManager : IReplicaCapacity
     /// </summary>
     public string? OfflineReason(string topic, int partition) =>
         _offline.TryGetValue(new TopicPartition(topic, partition), out var reason) ? reason : null;
+
+    /// <summary>
+    /// The error for a partition this broker has no <see cref="Partition"/> for: KAFKA_STORAGE_ERROR when it is
+    /// assigned here but its log could not be created (a client retries elsewhere once leadership moves),
+    /// otherwise UNKNOWN_TOPIC_OR_PARTITION.
+    /// </summary>
+    public ErrorCode NotHostedError(string topic, int partition) =>
+        OfflineReason(topic, partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError;
 
     /// <summary>Brings hosted partitions in line with <paramref name="image"/>.</summary>
     public void Apply(MetadataImage image)

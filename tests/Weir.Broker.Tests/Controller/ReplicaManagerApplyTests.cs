@@ -51,6 +51,8 @@ public sealed class ReplicaManagerApplyTests : IDisposable
             Assert.Null(replicas.OfflineReason("t", 0));
             Assert.Null(replicas.Get("t", 1));
             Assert.Contains("t-1", replicas.OfflineReason("t", 1), StringComparison.Ordinal);
+            Assert.Equal(ErrorCode.KafkaStorageError, replicas.NotHostedError("t", 1));
+            Assert.Equal(ErrorCode.UnknownTopicOrPartition, replicas.NotHostedError("t", 7));
 
             // Still committed, still offline on the next image; gone with its topic.
             replicas.Apply(image);
