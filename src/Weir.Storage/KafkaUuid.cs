@@ -22,4 +22,24 @@ public static class KafkaUuid
             }
         }
     }
+
+    /// <summary>The Guid whose big-endian bytes (as the protocol's uuid fields carry them) are <paramref name="text"/>'s.</summary>
+    public static Guid ToGuid(string text)
+    {
+        Span<byte> bytes = stackalloc byte[18];
+        if (text.Length != 22 || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != 16)
+        {
+            throw new FormatException($"'{text}' is not a Kafka Uuid.");
+        }
+
+        return new Guid(bytes[..16], bigEndian: true);
+    }
+
+    /// <summary>Kafka's text form of a protocol uuid field.</summary>
+    public static string ToText(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        return Base64Url.EncodeToString(bytes);
+    }
 }

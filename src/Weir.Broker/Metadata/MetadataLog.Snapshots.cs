@@ -268,14 +268,14 @@ public sealed partial class MetadataLog
         return null;
     }
 
-    private static byte[] ControlKey(ControlRecordType type)
+    internal static byte[] ControlKey(ControlRecordType type)
     {
         var key = new byte[ControlRecord.KeySize];
         ControlRecord.WriteKey(key, type);
         return key;
     }
 
-    private static byte[] Serialize(IKafkaMessage message, short version)
+    internal static byte[] Serialize(IKafkaMessage message, short version)
     {
         var bytes = new byte[message.ComputeSize(version)];
         var writer = new KafkaWriter(bytes);

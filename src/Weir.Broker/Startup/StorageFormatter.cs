@@ -32,8 +32,9 @@ public sealed record StorageFormatOptions(string ClusterId)
 
     /// <summary>
     /// Writes <c>__cluster_metadata-0/00000000000000000000-0000000000.checkpoint</c> (KRaftVersionRecord +
-    /// VotersRecord) into the metadata dir, before its meta.properties (Kafka's pre-write handler). Null
-    /// until the snapshot writer exists; the voter set is still validated and returned in the result.
+    /// VotersRecord) into the metadata dir, before its meta.properties (Kafka's pre-write handler):
+    /// <c>weir storage</c> passes <see cref="Metadata.BootstrapSnapshot.Write"/>. Null writes no snapshot; the
+    /// voter set is still validated and returned in the result.
     /// </summary>
     public Action<BootstrapSnapshotRequest>? WriteBootstrapSnapshot { get; init; }
 }

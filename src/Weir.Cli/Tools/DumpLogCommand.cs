@@ -2,9 +2,11 @@ using System.Buffers.Binary;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Weir.Protocol.Messages;
 using Weir.Protocol.Primitives;
 using Weir.Protocol.Records;
+using Weir.Storage;
 using Weir.Storage.Snapshots;
 
 namespace Weir.Cli.Tools;
@@ -185,10 +187,40 @@ internal static class DumpLogCommand
             case ControlRecordType.SnapshotFooter when value.Length > 0:
                 output.Append(" SnapshotFooter {\"version\":").Append(SnapshotFooterRecord.Read(ref reader, 0).Version).Append('}');
                 break;
+            case ControlRecordType.KRaftVersion when value.Length > 0:
+                var kraft = KRaftVersionRecord.Read(ref reader, 0);
+                output.Append(" KRaftVersion {\"version\":").Append(kraft.Version).Append(",\"kRaftVersion\":").Append(kraft.KRaftVersion).Append('}');
+                break;
+            case ControlRecordType.KRaftVoters when value.Length > 0:
+                AppendVoters(output, VotersRecord.Read(ref reader, 0));
+                break;
             default:
                 output.Append(" controlType: ").Append(type).Append('(').Append((short)type).Append(')');
                 break;
         }
+    }
+
+    /// <summary>A VotersRecord as Kafka's VotersRecordJsonConverter writes it.</summary>
+    private static void AppendVoters(StringBuilder output, VotersRecord voters)
+    {
+        output.Append(" KRaftVoters {\"version\":").Append(voters.Version).Append(",\"voters\":[");
+        for (var i = 0; i < voters.Voters.Count; i++)
+        {
+            var voter = voters.Voters[i];
+            output.Append(i == 0 ? "" : ",").Append("{\"voterId\":").Append(voter.VoterId)
+                .Append(",\"voterDirectoryId\":\"").Append(KafkaUuid.ToText(voter.VoterDirectoryId)).Append("\",\"endpoints\":[");
+            for (var j = 0; j < voter.Endpoints.Count; j++)
+            {
+                var endpoint = voter.Endpoints[j];
+                output.Append(j == 0 ? "" : ",").Append("{\"name\":").Append(JsonSerializer.Serialize(endpoint.Name))
+                    .Append(",\"host\":").Append(JsonSerializer.Serialize(endpoint.Host)).Append(",\"port\":").Append(endpoint.Port).Append('}');
+            }
+
+            output.Append("],\"kRaftVersionFeature\":{\"minSupportedVersion\":").Append(voter.KRaftVersionFeature.MinSupportedVersion)
+                .Append(",\"maxSupportedVersion\":").Append(voter.KRaftVersionFeature.MaxSupportedVersion).Append("}}");
+        }
+
+        output.Append("]}");
     }
 
     /// <summary>Offset index entries (relative offset, position) or time index entries (timestamp, relative offset); the zero-filled tail of a preallocated index ends the list.</summary>

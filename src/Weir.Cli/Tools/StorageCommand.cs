@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Weir.Broker.Config;
+using Weir.Broker.Metadata;
 using Weir.Broker.Startup;
 using Weir.Storage;
 
@@ -94,10 +95,8 @@ internal static class StorageCommand
                 NoInitialControllers = parse.GetValue(noInitial),
                 InitialControllers = parse.GetValue(initial),
                 IgnoreFormatted = parse.GetValue(ignoreFormatted),
-                // Where the bootstrap snapshot writer plugs in (KRaftVersionRecord + VotersRecord into
-                // __cluster_metadata-0/00000000000000000000-0000000000.checkpoint); until then the voter
-                // set is validated and returned, and nothing reads it.
-                WriteBootstrapSnapshot = null,
+                // The bootstrap snapshot (KRaftVersionRecord + VotersRecord) of a dynamic quorum's metadata dir.
+                WriteBootstrapSnapshot = request => BootstrapSnapshot.Write(request, TimeProvider.System),
             };
             StorageFormatter.Format(BrokerConfig.Load(parse.GetValue(config)!), options, Console.Out);
             return 0;
