@@ -109,6 +109,18 @@ public sealed partial class ServerScriptsTests : IDisposable
         Assert.True(info.ExitCode == 0, info.ToString());
         Assert.Contains($"Found metadata: {{cluster.id={clusterId}, directory.id=", info.StdOut, StringComparison.Ordinal);
 
+        // The bootstrap snapshot names this node, with meta.properties' directory.id, at its controller endpoint.
+        var directoryId = File.ReadAllLines(Path.Combine(data, "meta.properties")).Single(l => l.StartsWith("directory.id=", StringComparison.Ordinal))["directory.id=".Length..];
+        var checkpoint = Path.Combine(data, "__cluster_metadata-0", "00000000000000000000-0000000000.checkpoint");
+        var dump = await KafkaScripts.RunAsync("kafka-dump-log.sh", ["--files", checkpoint, "--deep-iteration"]);
+        Assert.True(dump.ExitCode == 0, dump.ToString());
+        Assert.Contains(" SnapshotHeader {\"version\":0,", dump.StdOut, StringComparison.Ordinal);
+        Assert.Contains(" KRaftVersion {\"version\":0,\"kRaftVersion\":1}", dump.StdOut, StringComparison.Ordinal);
+        Assert.Contains(
+            $" KRaftVoters {{\"version\":0,\"voters\":[{{\"voterId\":1,\"voterDirectoryId\":\"{directoryId}\",\"endpoints\":[{{\"name\":\"PLAINTEXT\",\"host\":\"127.0.0.1\",\"port\":{port}}}],\"kRaftVersionFeature\":{{\"minSupportedVersion\":0,\"maxSupportedVersion\":1}}}}]}}",
+            dump.StdOut, StringComparison.Ordinal);
+        Assert.Contains(" SnapshotFooter {\"version\":0}", dump.StdOut, StringComparison.Ordinal);
+
         var (broker, _) = await StartAsync("dotnet", [WeirDll, "start", config]);
         var describe = await WeirTool.RunAsync(["topics", "--bootstrap-server", $"127.0.0.1:{port}", "--create", "--topic", "formatted"]);
         Assert.True(describe.ExitCode == 0, describe.ToString());
