@@ -53,7 +53,8 @@ public sealed partial class BrokerRuntime : IDisposable
         });
         Logs.LogDirEvent += OnLogDirEvent;
         var metadataLog = new MetadataLog(Logs.GetOrCreateLog(MetadataLog.Partition, metadataLogConfig), time, logger);
-        var quorum = new LocalMetadataQuorum(metadataLog);
+        var quorum = new LocalMetadataQuorum(metadataLog, config.NodeId, time);
+        QuorumStatus = quorum;
         // The broker's image is its own, fed from the committed log like a broker-only node's would be. Its
         // loader listens before the controller, so a request that awaited the controller reads its change here.
         Metadata = new MetadataLoader(ClusterId);
@@ -94,6 +95,9 @@ public sealed partial class BrokerRuntime : IDisposable
     /// read; <see cref="MetadataLoader.ImagePublished"/> is the hook for anything that follows each image.
     /// </summary>
     public MetadataLoader Metadata { get; }
+
+    /// <summary>The metadata quorum's leader, epoch, high watermark and replicas, for DescribeQuorum.</summary>
+    public IQuorumStatus QuorumStatus { get; }
 
     /// <summary>Producer ids for InitProducerId, in blocks from the controller.</summary>
     public ProducerIdManager ProducerIds { get; }

@@ -32,6 +32,7 @@ public static class BrokerServices
         services.AddSingleton<IApiHandler, AlterConfigsHandler>();
         services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
         services.AddSingleton<IApiHandler, DescribeClusterHandler>();
+        services.AddSingleton<IApiHandler, DescribeQuorumHandler>();
         services.AddSingleton<IApiHandler, CreatePartitionsHandler>();
         services.AddSingleton<IApiHandler, DeleteRecordsHandler>();
         services.AddSingleton<IApiHandler, OffsetForLeaderEpochHandler>();

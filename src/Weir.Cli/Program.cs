@@ -15,6 +15,7 @@ root.Subcommands.Add(ConsumerPerfTestCommand.Create());
 root.Subcommands.Add(ConsoleProducerCommand.Create());
 root.Subcommands.Add(ProducerPerfTestCommand.Create());
 root.Subcommands.Add(StorageCommand.Create());
+root.Subcommands.Add(MetadataQuorumCommand.Create());
 // System.CommandLine ends the process with 143 two seconds after SIGTERM/Ctrl-C; a broker gets long
 // enough to close its logs cleanly (it ends its connections at once, so this is only a backstop).
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(args is ["start", ..] ? 60 : 2) };

@@ -15,6 +15,7 @@ public sealed class ShimTests
     [InlineData("kafka-delete-records.sh", "delete-records")]
     [InlineData("kafka-dump-log.sh", "dump-log")]
     [InlineData("kafka-storage.sh", "storage")]
+    [InlineData("kafka-metadata-quorum.sh", "metadata-quorum")]
     public async Task Every_shim_reaches_its_weir_tool(string script, string tool)
     {
         var result = await KafkaScripts.RunAsync(script, ["--help"]);

@@ -8,8 +8,14 @@ namespace Weir.Broker.Metadata;
 /// in the order they registered; the broker registers its <see cref="MetadataLoader"/> before the
 /// controller, so a request that awaited the controller finds its change in the broker's image.
 /// </summary>
-public sealed class LocalMetadataQuorum(MetadataLog log) : IMetadataQuorum
+public sealed class LocalMetadataQuorum(MetadataLog log, int nodeId, TimeProvider time) : IMetadataQuorum, IQuorumStatus
 {
+    /// <summary>For tools and tests that never describe the quorum: the voter's id is unknown (-1).</summary>
+    public LocalMetadataQuorum(MetadataLog log)
+        : this(log, -1, TimeProvider.System)
+    {
+    }
+
     private readonly List<IMetadataCommitListener> _listeners = [];
     private readonly Lock _appendLock = new();
     private bool _started;
@@ -76,6 +82,25 @@ public sealed class LocalMetadataQuorum(MetadataLog log) : IMetadataQuorum
             Deliver(committed, last);
             return last;
         }
+    }
+
+    /// <summary>
+    /// This node leads the only voter, in epoch 0 (the epoch its batches are written in). Everything flushed is
+    /// committed, so the high watermark is the committed offset + 1 and the leader has just fetched and caught up.
+    /// </summary>
+    public QuorumDescription? Describe()
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        long highWatermark;
+        long logEndOffset;
+        lock (_appendLock)
+        {
+            highWatermark = CommittedOffset + 1;
+            logEndOffset = log.EndOffset;
+        }
+
+        QuorumReplicaDescription[] voters = [new(nodeId, Guid.Empty, logEndOffset, now, now)];
+        return new QuorumDescription(nodeId, LeaderEpoch: 0, highWatermark, voters, []);
     }
 
     private void Deliver(IReadOnlyList<CommittedRecord> records, long lastOffset)
