@@ -37,6 +37,7 @@ public static class BrokerServices
         services.AddSingleton<IApiHandler, DeleteRecordsHandler>();
         services.AddSingleton<IApiHandler, OffsetForLeaderEpochHandler>();
         services.AddSingleton<IApiHandler, DescribeProducersHandler>();
+        services.AddSingleton<IApiHandler, DescribeLogDirsHandler>();
         services.AddSingleton<IApiHandler, FindCoordinatorHandler>();
         services.AddSingleton<IApiHandler, JoinGroupHandler>();
         services.AddSingleton<IApiHandler, SyncGroupHandler>();

@@ -9,6 +9,7 @@ root.Subcommands.Add(ConsumerGroupsCommand.Create());
 root.Subcommands.Add(ConfigsCommand.Create());
 root.Subcommands.Add(GetOffsetsCommand.Create());
 root.Subcommands.Add(DeleteRecordsCommand.Create());
+root.Subcommands.Add(LogDirsCommand.Create());
 root.Subcommands.Add(DumpLogCommand.Create());
 root.Subcommands.Add(ConsoleConsumerCommand.Create());
 root.Subcommands.Add(ConsumerPerfTestCommand.Create());

@@ -478,6 +478,49 @@ public sealed class LogManager : IDisposable
         OffsetCheckpointFile.Write(Path.Combine(dir, OffsetCheckpointFile.ReplicationOffsetFileName), highWatermarks);
     }
 
+    /// <summary>
+    /// Each configured log dir as DescribeLogDirs reports it (Kafka's <c>ReplicaManager.describeLogDirs</c>):
+    /// its open logs and the volume's total and usable bytes, or the error that took it offline.
+    /// </summary>
+    public IReadOnlyList<LogDirStatus> DescribeLogDirs()
+    {
+        var result = new List<LogDirStatus>(LogDirs.Count);
+        foreach (var dir in LogDirs)
+        {
+            if (_offlineDirs.TryGetValue(dir, out var offline))
+            {
+                result.Add(new LogDirStatus(dir, offline, -1, -1, []));
+                continue;
+            }
+
+            long total, usable;
+            try
+            {
+                var drive = new DriveInfo(dir);
+                total = drive.TotalSize;
+                usable = drive.AvailableFreeSpace;
+            }
+            catch (Exception e) when (StorageErrors.IsStorageError(e) || e is ArgumentException)
+            {
+                result.Add(new LogDirStatus(dir, e, -1, -1, []));
+                continue;
+            }
+
+            var logs = new List<PartitionLog>();
+            foreach (var (log, logDir) in _logs.Values)
+            {
+                if (logDir == dir)
+                {
+                    logs.Add(log);
+                }
+            }
+
+            result.Add(new LogDirStatus(dir, null, total, usable, logs));
+        }
+
+        return result;
+    }
+
     public void Dispose() => Shutdown();
 }
 
@@ -502,3 +545,10 @@ public enum LogDirEventKind
 /// <param name="Partition">The partition concerned; null for the whole dir.</param>
 /// <param name="Error">The I/O error; null for <see cref="LogDirEventKind.AppendsRecovered"/>.</param>
 public readonly record struct LogDirEvent(LogDirEventKind Kind, string LogDir, TopicPartition? Partition, Exception? Error);
+
+/// <summary>A log dir as <see cref="LogManager.DescribeLogDirs"/> sees it.</summary>
+/// <param name="Error">Why the dir is offline (or its volume cannot be read); null when it serves.</param>
+/// <param name="TotalBytes">Size of the dir's volume; -1 when offline.</param>
+/// <param name="UsableBytes">Free bytes this process may use on the volume; -1 when offline.</param>
+/// <param name="Logs">The partition logs open in the dir.</param>
+public sealed record LogDirStatus(string LogDir, Exception? Error, long TotalBytes, long UsableBytes, IReadOnlyList<PartitionLog> Logs);

@@ -216,6 +216,57 @@ public sealed class AdminApiTests(BrokerFixture broker) : IClassFixture<BrokerFi
         Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, response.Topics[1].Partitions[0].ErrorCode);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task DescribeLogDirs_reports_each_partition_size_growing_with_produce(short version)
+    {
+        var topic = NewTopic("ld");
+        await using var client = await ConnectAsync();
+        await CreateTopicAsync(client, topic, 2);
+
+        async Task<DescribeLogDirsResponse.DescribeLogDirsResult> DescribeAsync(List<DescribeLogDirsRequest.DescribableLogDirTopic>? topics)
+        {
+            var response = await client.RequestAsync<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, version, new DescribeLogDirsRequest { Topics = topics });
+            Assert.Equal(0, response.ErrorCode);
+            var dir = Assert.Single(response.Results);
+            Assert.Equal(0, dir.ErrorCode);
+            Assert.Equal(Path.GetFullPath(broker.DataDir), dir.LogDir);
+            if (version >= 4)
+            {
+                Assert.True(dir.TotalBytes > 0 && dir.UsableBytes > 0 && dir.UsableBytes <= dir.TotalBytes, $"{dir.TotalBytes} {dir.UsableBytes}");
+            }
+            else
+            {
+                Assert.Equal(-1, dir.TotalBytes); // not in the version: the schema's default
+            }
+
+            return dir;
+        }
+
+        Dictionary<int, DescribeLogDirsResponse.DescribeLogDirsPartition> PartitionsOf(DescribeLogDirsResponse.DescribeLogDirsResult dir) =>
+            Assert.Single(dir.Topics, t => t.Name == topic).Partitions.ToDictionary(p => p.PartitionIndex);
+
+        var before = PartitionsOf(await DescribeAsync(null)); // null: every partition of the broker
+        Assert.Equal([0, 1], before.Keys.Order());
+        Assert.All(before.Values, p => Assert.True(p.PartitionSize == 0 && p.OffsetLag == 0 && !p.IsFutureKey));
+
+        await ProduceAsync(topic, 1, 20);
+        var filter = new List<DescribeLogDirsRequest.DescribableLogDirTopic> { new() { Topic = topic, Partitions = [1] } };
+        var afterDir = await DescribeAsync(filter);
+        var after = Assert.Single(Assert.Single(afterDir.Topics).Partitions);
+        Assert.Equal(1, after.PartitionIndex);
+        var expected = Runtime.Logs.GetLog(new Weir.Storage.TopicPartition(topic, 1))!.Size;
+        Assert.True(after.PartitionSize > 0 && after.PartitionSize == expected, $"{after.PartitionSize} vs {expected}");
+        Assert.Equal(0, after.OffsetLag);
+
+        var unknown = await DescribeAsync([new() { Topic = "missing-" + topic, Partitions = [0] }]);
+        Assert.Empty(unknown.Topics);
+    }
+
     private BrokerRuntime Runtime => broker.Host.Services.GetRequiredService<BrokerRuntime>();
 
     private int PartitionCount(string topic) => Runtime.Metadata.Image.TopicsByName[topic].Partitions.Length;

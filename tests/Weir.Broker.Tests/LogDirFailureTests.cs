@@ -67,6 +67,17 @@ public sealed class LogDirFailureTests : IDisposable
         });
         Assert.Equal((short)ErrorCode.KafkaStorageError, Assert.Single(Assert.Single(fetch.Responses).Partitions).ErrorCode);
 
+        // DescribeLogDirs: the offline dir answers KAFKA_STORAGE_ERROR with nothing in it, the other its partition.
+        var logDirs = await connection.RequestAsync<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, 4, new DescribeLogDirsRequest { Topics = null });
+        var byDir = logDirs.Results.ToDictionary(r => r.LogDir);
+        var offline = byDir[Path.GetDirectoryName(partitionDirs[broken])!];
+        Assert.Equal((short)ErrorCode.KafkaStorageError, offline.ErrorCode);
+        Assert.Empty(offline.Topics);
+        Assert.Equal(-1, offline.TotalBytes);
+        var online = byDir[Path.GetDirectoryName(partitionDirs[healthy])!];
+        Assert.Equal(0, online.ErrorCode);
+        Assert.Equal(healthy, Assert.Single(Assert.Single(online.Topics, t => t.Name == Topic).Partitions).PartitionIndex);
+
         // The other dir keeps serving, across segment rolls.
         for (var i = 0; i < 20; i++)
         {

@@ -291,4 +291,71 @@ public sealed class AdminToolsTests(BrokerFixture broker) : IClassFixture<Broker
         var shallow = await KafkaScripts.RunAsync("kafka-dump-log.sh", ["--files", segment + ".log"]);
         Assert.Equal(3, Lines(shallow.StdOut).Count);
     }
+
+    [Fact]
+    public async Task Log_dirs_describe_prints_Kafka_json_with_the_sizes_on_disk()
+    {
+        var topic = Name("dirs");
+        await Run("kafka-topics.sh", "--create", "--topic", topic, "--partitions", "2");
+        await Produce(topic, 0, "a:1", "b:2", "c:3");
+        await using var admin = Admin();
+        var node = (await admin.DescribeClusterAsync()).Brokers[0].Id;
+        var logDir = Path.GetFullPath(broker.DataDir);
+        var size0 = new FileInfo(Path.Combine(logDir, $"{topic}-0", "00000000000000000000.log")).Length;
+        Assert.True(size0 > 0);
+
+        var result = await Run("kafka-log-dirs.sh", "--describe", "--topic-list", topic);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = Lines(result.StdOut);
+        Assert.Equal(3, lines.Count);
+        Assert.Equal("Querying brokers for log directories information", lines[0]);
+        Assert.Equal($"Received log directory information from brokers {node}", lines[1]);
+        Assert.Equal(
+            $$"""{"brokers":[{"broker":{{node}},"logDirs":[{"partitions":[{"partition":"{{topic}}-0","size":{{size0}},"offsetLag":0,"isFuture":false},{"partition":"{{topic}}-1","size":0,"offsetLag":0,"isFuture":false}],"error":null,"logDir":"{{logDir}}"}]}],"version":1}""",
+            lines[2]);
+
+        // No --topic-list: every partition of the broker, so other tests' topics and the offsets topic too.
+        var all = await Run("kafka-log-dirs.sh", "--describe", "--broker-list", node.ToString(CultureInfo.InvariantCulture));
+        Assert.True(all.ExitCode == 0, all.ToString());
+        Assert.Contains($"\"partition\":\"{topic}-1\"", all.StdOut, StringComparison.Ordinal);
+
+        var unknownBroker = await Run("kafka-log-dirs.sh", "--describe", "--broker-list", "4242");
+        Assert.Equal(1, unknownBroker.ExitCode);
+        Assert.Contains($"The given brokers do not exist from --broker-list: 4242. Current existent brokers: {node}", unknownBroker.StdErr, StringComparison.Ordinal);
+        var noAction = await Run("kafka-log-dirs.sh", "--topic-list", topic);
+        Assert.Equal(1, noAction.ExitCode);
+    }
+
+    [Fact]
+    public async Task Topics_describe_min_isr_reports_list_only_matching_partitions()
+    {
+        var strict = Name("minisr");
+        var loose = Name("atisr");
+        await Run("kafka-topics.sh", "--create", "--topic", strict, "--partitions", "2", "--config", "min.insync.replicas=2");
+        await Run("kafka-topics.sh", "--create", "--topic", loose, "--partitions", "1");
+        await using var admin = Admin();
+        var node = (await admin.DescribeClusterAsync()).Brokers[0].Id;
+        string Line(string topic, int p) => $"\tTopic: {topic}\tPartition: {p}\tLeader: {node}\tReplicas: {node}\tIsr: {node}\tElr: N/A\tLastKnownElr: N/A";
+
+        // One replica in the ISR: below a minimum of 2, at the default minimum of 1.
+        var under = await Run("kafka-topics.sh", "--describe", "--under-min-isr-partitions", "--exclude-internal");
+        Assert.True(under.ExitCode == 0, under.ToString());
+        var underLines = Lines(under.StdOut);
+        Assert.Equal([Line(strict, 0), Line(strict, 1)], underLines.Where(l => l.Contains(strict, StringComparison.Ordinal)));
+        Assert.DoesNotContain(underLines, l => l.Contains(loose, StringComparison.Ordinal) || l.StartsWith("Topic:", StringComparison.Ordinal));
+
+        var at = await Run("kafka-topics.sh", "--describe", "--at-min-isr-partitions", "--topic", loose);
+        Assert.True(at.ExitCode == 0, at.ToString());
+        Assert.Equal([Line(loose, 0)], Lines(at.StdOut));
+        var atStrict = await Run("kafka-topics.sh", "--describe", "--at-min-isr-partitions", "--topic", strict);
+        Assert.True(atStrict.ExitCode == 0 && atStrict.StdOut.Length == 0, atStrict.ToString());
+        var unavailable = await Run("kafka-topics.sh", "--describe", "--unavailable-partitions", "--topic", strict);
+        Assert.True(unavailable.ExitCode == 0 && unavailable.StdOut.Length == 0, unavailable.ToString());
+
+        var both = await Run("kafka-topics.sh", "--describe", "--at-min-isr-partitions", "--under-min-isr-partitions");
+        Assert.Equal(1, both.ExitCode);
+        Assert.Contains("can't be used with option", both.StdErr + both.StdOut, StringComparison.Ordinal);
+        var withoutDescribe = await Run("kafka-topics.sh", "--list", "--under-min-isr-partitions");
+        Assert.Equal(1, withoutDescribe.ExitCode);
+    }
 }

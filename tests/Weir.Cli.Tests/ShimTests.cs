@@ -13,6 +13,7 @@ public sealed class ShimTests
     [InlineData("kafka-consumer-perf-test.sh", "consumer-perf-test")]
     [InlineData("kafka-get-offsets.sh", "get-offsets")]
     [InlineData("kafka-delete-records.sh", "delete-records")]
+    [InlineData("kafka-log-dirs.sh", "log-dirs")]
     [InlineData("kafka-dump-log.sh", "dump-log")]
     [InlineData("kafka-storage.sh", "storage")]
     [InlineData("kafka-metadata-quorum.sh", "metadata-quorum")]

@@ -32,13 +32,16 @@ internal static class TopicsCommand
         var excludeInternal = new Option<bool>("--exclude-internal") { Description = "Exclude internal topics when listing or describing topics." };
         var underReplicated = new Option<bool>("--under-replicated-partitions") { Description = "When describing, only show under-replicated partitions." };
         var unavailable = new Option<bool>("--unavailable-partitions") { Description = "When describing, only show partitions whose leader is not available." };
+        var underMinIsr = new Option<bool>("--under-min-isr-partitions") { Description = "When describing, only show partitions whose isr count is less than the configured minimum." };
+        var atMinIsr = new Option<bool>("--at-min-isr-partitions") { Description = "When describing, only show partitions whose isr count is equal to the configured minimum." };
         var withOverrides = new Option<bool>("--topics-with-overrides") { Description = "When describing, only show topics that have overridden configs." };
 
         var command = new Command("topics", "Create, delete, describe, or change a topic (kafka-topics.sh).")
         {
             bootstrap, commandConfig, create, list, describe, alter, delete, topic, partitions, replicationFactor, replicaAssignment,
-            config, ifNotExists, ifExists, excludeInternal, underReplicated, unavailable, withOverrides,
+            config, ifNotExists, ifExists, excludeInternal, underReplicated, unavailable, underMinIsr, atMinIsr, withOverrides,
         };
+        Option[] reports = [underReplicated, unavailable, underMinIsr, atMinIsr];
         ToolOptions.RejectZooKeeper(command);
         command.Validators.Add(result =>
         {
@@ -67,6 +70,33 @@ internal static class TopicsCommand
             else if (Has(result, replicationFactor) && !Has(result, create))
             {
                 result.AddError("Option \"[replication-factor]\" can't be used with option \"[alter]\"");
+            }
+            else
+            {
+                // As Kafka's TopicCommand: the partition reports need --describe and exclude one another.
+                foreach (var report in reports)
+                {
+                    if (!Has(result, report))
+                    {
+                        continue;
+                    }
+
+                    var others = new List<string>();
+                    foreach (var other in reports)
+                    {
+                        if (other != report && Has(result, other))
+                        {
+                            others.Add($"[{other.Name.TrimStart('-')}]");
+                        }
+                    }
+
+                    if (!Has(result, describe) || others.Count > 0)
+                    {
+                        var with = Has(result, describe) ? string.Join(',', others) : "[create],[list],[alter],[delete]";
+                        result.AddError($"Option \"[{report.Name.TrimStart('-')}]\" can't be used with option \"{with}\"");
+                        break;
+                    }
+                }
             }
         });
 
@@ -98,7 +128,7 @@ internal static class TopicsCommand
 
                 if (parse.GetValue(describe))
                 {
-                    var mode = new DescribeMode(parse.GetValue(underReplicated), parse.GetValue(unavailable), parse.GetValue(withOverrides));
+                    var mode = new DescribeMode(parse.GetValue(underReplicated), parse.GetValue(unavailable), parse.GetValue(underMinIsr), parse.GetValue(atMinIsr), parse.GetValue(withOverrides));
                     await DescribeAsync(admin, topics, mode, cancellationToken).ConfigureAwait(false);
                 }
                 else if (parse.GetValue(alter))
@@ -129,9 +159,9 @@ internal static class TopicsCommand
 
     private static bool Has(System.CommandLine.Parsing.CommandResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
-    private sealed record DescribeMode(bool UnderReplicated, bool Unavailable, bool WithOverrides)
+    private sealed record DescribeMode(bool UnderReplicated, bool Unavailable, bool UnderMinIsr, bool AtMinIsr, bool WithOverrides)
     {
-        public bool Configs => !UnderReplicated && !Unavailable;
+        public bool Configs => !UnderReplicated && !Unavailable && !UnderMinIsr && !AtMinIsr;
 
         public bool Partitions => !WithOverrides;
     }
@@ -240,8 +270,14 @@ internal static class TopicsCommand
             partitions.Sort(static (a, b) => a.Partition.CompareTo(b.Partition));
 
             var overrides = new List<string>();
+            int? minIsr = null;
             foreach (var entry in config.Entries)
             {
+                if (entry.Name == "min.insync.replicas" && int.TryParse(entry.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+                {
+                    minIsr = value;
+                }
+
                 if (!entry.IsDefault)
                 {
                     overrides.Add($"{entry.Name}={entry.Value}");
@@ -271,7 +307,9 @@ internal static class TopicsCommand
                 var hasLeader = partition.Leader >= 0;
                 var show = mode.Configs
                     || (mode.UnderReplicated && partition.Isr.Count < partition.Replicas.Count)
-                    || (mode.Unavailable && (!hasLeader || !live.Contains(partition.Leader)));
+                    || (mode.Unavailable && (!hasLeader || !live.Contains(partition.Leader)))
+                    || (mode.UnderMinIsr && (!hasLeader || partition.Isr.Count < minIsr))
+                    || (mode.AtMinIsr && partition.Isr.Count == minIsr);
                 if (!show)
                 {
                     continue;
