@@ -59,23 +59,13 @@ internal sealed class UnattachedState(int epoch, int votedId, Guid votedDirector
 }
 
 /// <summary>
-/// KIP-996: before bumping the epoch a voter asks for pre-votes at its current epoch. It keeps the
-/// vote and leader of the epoch, so that losing sends it back to where it came from.
+/// A state that asks for votes (Prospective for pre-votes, Candidate for votes): the election's tally
+/// (Kafka's EpochElection), starting with this voter's own vote.
 /// </summary>
-internal sealed class ProspectiveState(int epoch, int retainedLeaderId, int votedId, Guid votedDirectoryId, long electionDeadlineMs, int retries, int majority)
-    : EpochState(epoch)
+internal abstract class VotingState(int epoch, int localId, long electionDeadlineMs, int retries, int majority) : EpochState(epoch)
 {
-    private readonly HashSet<int> _granted = [];
+    private readonly HashSet<int> _granted = [localId];
     private readonly HashSet<int> _rejected = [];
-
-    public override RaftRole Role => RaftRole.Prospective;
-
-    /// <summary>The leader this voter followed before it timed out; not reported as leader, but returned to on a lost pre-vote.</summary>
-    public int RetainedLeaderId { get; } = retainedLeaderId;
-
-    public override int VotedId => votedId;
-
-    public override Guid VotedDirectoryId => votedDirectoryId;
 
     public long ElectionDeadlineMs { get; } = electionDeadlineMs;
 
@@ -92,6 +82,23 @@ internal sealed class ProspectiveState(int epoch, int retainedLeaderId, int vote
     public bool IsVoteGranted => _granted.Count >= majority;
 
     public bool IsVoteRejected(int voterCount) => voterCount - _rejected.Count < majority;
+}
+
+/// <summary>
+/// KIP-996: before bumping the epoch a voter asks for pre-votes at its current epoch. It keeps the
+/// vote and leader of the epoch, so that losing sends it back to where it came from.
+/// </summary>
+internal sealed class ProspectiveState(int epoch, int localId, int retainedLeaderId, int votedId, Guid votedDirectoryId, long electionDeadlineMs, int retries, int majority)
+    : VotingState(epoch, localId, electionDeadlineMs, retries, majority)
+{
+    public override RaftRole Role => RaftRole.Prospective;
+
+    /// <summary>The leader this voter followed before it timed out; not reported as leader, but returned to on a lost pre-vote.</summary>
+    public int RetainedLeaderId { get; } = retainedLeaderId;
+
+    public override int VotedId => votedId;
+
+    public override Guid VotedDirectoryId => votedDirectoryId;
 
     public override bool CanGrantVote(int candidateId, bool isLogUpToDate, bool isPreVote)
     {
@@ -103,38 +110,20 @@ internal sealed class ProspectiveState(int epoch, int retainedLeaderId, int vote
     }
 }
 
-internal sealed class CandidateState(int epoch, int localId, Guid localDirectoryId, long electionDeadlineMs, int retries, int majority) : EpochState(epoch)
+internal sealed class CandidateState(int epoch, int localId, Guid localDirectoryId, long electionDeadlineMs, int retries, int majority)
+    : VotingState(epoch, localId, electionDeadlineMs, retries, majority)
 {
-    private readonly HashSet<int> _granted = [localId];
-    private readonly HashSet<int> _rejected = [];
-
     public override RaftRole Role => RaftRole.Candidate;
 
-    public override int VotedId => localId;
+    public override int VotedId { get; } = localId;
 
     public override Guid VotedDirectoryId => localDirectoryId;
-
-    public long ElectionDeadlineMs { get; } = electionDeadlineMs;
-
-    public int Retries { get; } = retries;
 
     /// <summary>Set once the election is lost or timed out: the time at which to try again (via Prospective).</summary>
     public long? BackoffUntilMs { get; set; }
 
-    public IReadOnlySet<int> Granted => _granted;
-
-    public IReadOnlySet<int> Rejected => _rejected;
-
-    public void RecordGranted(int voterId) => _granted.Add(voterId);
-
-    public void RecordRejected(int voterId) => _rejected.Add(voterId);
-
-    public bool IsVoteGranted => _granted.Count >= majority;
-
-    public bool IsVoteRejected(int voterCount) => voterCount - _rejected.Count < majority;
-
     public override bool CanGrantVote(int candidateId, bool isLogUpToDate, bool isPreVote) =>
-        isPreVote ? isLogUpToDate : candidateId == localId;
+        isPreVote ? isLogUpToDate : candidateId == VotedId;
 }
 
 internal sealed class FollowerState(int epoch, int leaderId, int votedId, Guid votedDirectoryId, long fetchDeadlineMs) : EpochState(epoch)

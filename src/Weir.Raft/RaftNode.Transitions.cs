@@ -53,8 +53,7 @@ public sealed partial class RaftNode
     private void TransitionToProspective(long now, int retries)
     {
         var retainedLeader = _state is FollowerState follower ? follower.LeaderId : -1;
-        var prospective = new ProspectiveState(_state.Epoch, retainedLeader, _state.VotedId, _state.VotedDirectoryId, now + RandomElectionTimeoutMs(), retries, Majority);
-        prospective.RecordGranted(NodeId);
+        var prospective = new ProspectiveState(_state.Epoch, NodeId, retainedLeader, _state.VotedId, _state.VotedDirectoryId, now + RandomElectionTimeoutMs(), retries, Majority);
         TransitionTo(prospective);
         if (prospective.IsVoteGranted)
         {
