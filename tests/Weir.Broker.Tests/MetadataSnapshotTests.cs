@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Weir.Broker.Config;
 using Weir.Broker.Controller;
 using Weir.Broker.Metadata;
@@ -19,7 +20,7 @@ namespace Weir.Broker.Tests;
 public sealed class MetadataSnapshotTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "weir-snap-" + Guid.NewGuid().ToString("N"));
-    private readonly ManualClock _time = new(1_700_000_000_000);
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
     private readonly BrokerConfig _config = BrokerConfig.FromProperties(new Dictionary<string, string> { ["log.dirs"] = "unused" });
     private readonly ListLogger _logger = new();
     private PartitionLog? _partitionLog;
@@ -229,23 +230,23 @@ public sealed class MetadataSnapshotTests : IDisposable
         controller.ImagePublished += snapshotter.OnImagePublished;
 
         CreateTopics(controller, "t", 3);
-        _time.NowMs += 59_999;
+        _time.Advance(TimeSpan.FromMilliseconds(59_999));
         CreateTopics(controller, "u", 1);
         await snapshotter.Pending;
         Assert.Null(log.LatestSnapshot);
 
-        _time.NowMs += 1;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         CreateTopics(controller, "v", 1);
         await snapshotter.Pending;
         var first = log.LatestSnapshot;
         Assert.Equal(controller.Image.Offset + 1, first?.EndOffset);
 
         // The interval restarts at the snapshot.
-        _time.NowMs += 30_000;
+        _time.Advance(TimeSpan.FromMilliseconds(30_000));
         CreateTopics(controller, "w", 1);
         await snapshotter.Pending;
         Assert.Equal(first, log.LatestSnapshot);
-        _time.NowMs += 30_000;
+        _time.Advance(TimeSpan.FromMilliseconds(30_000));
         CreateTopics(controller, "x", 1);
         await snapshotter.Pending;
         Assert.Equal(controller.Image.Offset + 1, log.LatestSnapshot?.EndOffset);
@@ -425,12 +426,5 @@ public sealed class MetadataSnapshotTests : IDisposable
                 _entries.Add((logLevel, formatter(state, exception)));
             }
         }
-    }
-
-    private sealed class ManualClock(long nowMs) : TimeProvider
-    {
-        public long NowMs { get; set; } = nowMs;
-
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(NowMs);
     }
 }
